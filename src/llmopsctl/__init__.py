@@ -1,0 +1,3 @@
+"""llmopsctl: a git-native LLMOps toolkit."""
+
+__version__ = "0.1.0"

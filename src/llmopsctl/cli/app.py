@@ -1,0 +1,80 @@
+"""The `llmopsctl` command: global options, sub-commands, and exit-code mapping."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from llmopsctl import __version__
+from llmopsctl.cli.errors import run_guarded
+from llmopsctl.errors import UsageError
+
+
+class _Group(TyperGroup):
+    """Typer group whose `main` maps errors to exit codes, for the console script and CliRunner alike."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        debug = "--debug" in argv
+        code = run_guarded(
+            lambda: super(_Group, self).main(
+                argv, prog_name or "llmopsctl", complete_var, standalone_mode=False, **extra
+            ),
+            debug=lambda: debug,
+        )
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="llmopsctl",
+    help="Git-native LLMOps: versioned prompts and evals, results with provenance, baseline diffs and CI gates.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"llmopsctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    directory: Path = typer.Option(
+        None, "-C", help="Run as if llmopsctl was started in DIR (like git -C).", metavar="DIR"
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of unexpected errors."),
+    version: bool = typer.Option(
+        False, "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    if directory is not None:
+        if not directory.is_dir():
+            raise UsageError(f"-C {directory}: no such directory")
+        os.chdir(directory)
+
+
+def _register() -> None:
+    from llmopsctl.cli import init as init_cmd
+    from llmopsctl.cli import schema as schema_cmd
+    from llmopsctl.cli import validate as validate_cmd
+
+    app.command("init")(init_cmd.init)
+    app.command("validate")(validate_cmd.validate)
+    app.command("schema")(schema_cmd.schema)
+
+
+_register()

@@ -1,0 +1,225 @@
+"""Checks across files: references, template variables against datasets, assertions, models and teams."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from llmopsctl.project.diagnostics import Diagnostic, JsonPath, format_json_path
+from llmopsctl.project.model import Dataset, LoadedFile, Project, Prompt
+from llmopsctl.project.schemacheck import did_you_mean
+from llmopsctl.project.templating import TemplateProblem, variables_of
+
+MAX_CASE_ERRORS = 20  # per (dataset, prompt) pairing; the rest are summed up in one line
+BUILTIN_PROVIDERS = ("openai", "anthropic", "ollama", "python", "echo", "replay")
+
+
+class _Ctx:
+    def __init__(self, project: Project, paths: dict[str, list[Path]]) -> None:
+        self.project = project
+        self.present = {kind: {p.stem for p in ps} for kind, ps in paths.items()}
+        self.out: list[Diagnostic] = []
+
+    def file(self, path: Path) -> LoadedFile | None:
+        return self.project.files.get(self.project.rel(path))
+
+    def add(self, path: Path, at: JsonPath, message: str, code: str, *, key: bool = False, related: tuple[str, ...] = ()) -> None:
+        loaded = self.file(path)
+        pos = loaded.source.locate(at, key=key) if loaded and loaded.source else None
+        line, col = (pos.line, pos.col) if pos else (1, 1)
+        self.out.append(
+            Diagnostic(self.project.rel(path), line, col, message, format_json_path(at), code, related)
+        )
+
+
+def run_checks(project: Project, paths: dict[str, list[Path]]) -> list[Diagnostic]:
+    ctx = _Ctx(project, paths)
+    variables = {name: _prompt_variables(ctx, prompt) for name, prompt in project.prompts.items()}
+    _check_suites(ctx, variables)
+    _check_assertions(ctx)
+    _check_models(ctx)
+    _check_teams(ctx)
+    return ctx.out
+
+
+def _prompt_variables(ctx: _Ctx, prompt: Prompt) -> set[str] | None:
+    """Variables the prompt's templates use; None when a template does not parse (reported here)."""
+    names: set[str] = set()
+    ok = True
+    loaded = ctx.file(prompt.path)
+    for i, message in enumerate(prompt.messages):
+        try:
+            names |= variables_of(message["content"])
+        except TemplateProblem as exc:
+            ok = False
+            at: JsonPath = ("messages", i, "content")
+            start = loaded.source.value_line_offset(at) if loaded and loaded.source else 1
+            ctx.out.append(
+                Diagnostic(
+                    ctx.project.rel(prompt.path),
+                    start + exc.lineno - 1,
+                    1,
+                    exc.message,
+                    format_json_path(at),
+                    "template",
+                )
+            )
+    return names if ok else None
+
+
+def _check_suites(ctx: _Ctx, variables: dict[str, set[str] | None]) -> None:
+    project = ctx.project
+    for suite in project.suites.values():
+        for kind in ("prompt", "model", "dataset"):
+            for i, name in enumerate(suite.data.get(kind + "s", [])):
+                if name not in ctx.present[kind]:
+                    hint = did_you_mean(name, sorted(ctx.present[kind]))
+                    where = f"{kind}s/{name}.yaml" if kind != "dataset" else f"datasets/{name}.yaml|.jsonl|.csv"
+                    ctx.add(suite.path, (kind + "s", i), f"unknown {kind} {name!r} (no {where}){hint}", "reference")
+        for prompt_name in suite.prompts:
+            prompt = project.prompts.get(prompt_name)
+            used = variables.get(prompt_name)
+            if prompt is None or used is None:
+                continue
+            for dataset_name in suite.datasets:
+                dataset = project.datasets.get(dataset_name)
+                if dataset is not None:
+                    _check_pairing(ctx, suite.name, prompt, used, dataset)
+
+
+def _check_pairing(ctx: _Ctx, suite: str, prompt: Prompt, used: set[str], dataset: Dataset) -> None:
+    schema = prompt.data.get("variables")
+    validator = _variables_validator(schema) if isinstance(schema, dict) else None
+    related = (ctx.project.rel(prompt.path),)
+    errors = 0
+    for case in dataset.cases:
+        problems: list[tuple[JsonPath, str]] = []
+        missing = sorted(used - set(case.vars))
+        if missing:
+            names = ", ".join(repr(m) for m in missing)
+            plural = "s" if len(missing) > 1 else ""
+            problems.append(
+                (
+                    ("cases", case.index, "vars"),
+                    f"case {case.id!r} lacks variable{plural} {names} used by prompt {prompt.name!r} (suite {suite!r})",
+                )
+            )
+        if validator is not None:
+            for err in validator.iter_errors(case.vars):
+                at: JsonPath = ("cases", case.index, "vars", *err.absolute_path)
+                problems.append(
+                    (at, f"case {case.id!r} does not fit the variables of prompt {prompt.name!r}: {err.message}")
+                )
+        for at, message in problems:
+            errors += 1
+            if errors <= MAX_CASE_ERRORS:
+                ctx.add(dataset.path, at, message, "variables", related=related)
+    if errors > MAX_CASE_ERRORS:
+        ctx.add(
+            dataset.path,
+            (),
+            f"... and {errors - MAX_CASE_ERRORS} more case problems with prompt {prompt.name!r}",
+            "variables",
+            related=related,
+        )
+
+
+def _variables_validator(schema: dict[str, Any]) -> Any:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError:
+        return None
+    return Draft202012Validator(schema)
+
+
+def _iter_assertions(project: Project) -> Iterator[tuple[Path, JsonPath, dict[str, Any], Any, bool]]:
+    """(file, path, assertion, expected, from_suite) for every assertion written in the project."""
+    for suite in project.suites.values():
+        for i, assertion in enumerate(suite.asserts):
+            yield suite.path, ("assert", i), assertion, None, True
+    for dataset in project.datasets.values():
+        for case in dataset.cases:
+            for i, assertion in enumerate(case.asserts):
+                yield dataset.path, ("cases", case.index, "assert", i), assertion, case.expected, False
+
+
+def _check_assertions(ctx: _Ctx) -> None:
+    from llmopsctl.scorers.base import ScorerError
+    from llmopsctl.scorers.registry import resolve
+    from llmopsctl.scorers.text import compile_regex
+
+    for path, at, assertion, expected, from_suite in _iter_assertions(ctx.project):
+        type_name = str(assertion.get("type", ""))
+        try:
+            spec, _ = resolve(type_name)
+        except ScorerError as exc:
+            ctx.add(path, (*at, "type"), str(exc), "assertion")
+            continue
+        value = assertion.get("value")
+        if spec.needs_value and value is None and expected is None and not from_suite:
+            ctx.add(path, at, f"{type_name!r} needs a `value`, or an `expected` on the case", "assertion")
+        if spec.name == "regex" and isinstance(value, str) and "{{" not in value and "{%" not in value:
+            try:
+                compile_regex(value, assertion.get("config") or {})
+            except ScorerError as exc:
+                ctx.add(path, (*at, "value"), str(exc), "assertion")
+    for suite in ctx.project.suites.values():
+        needing = [a for a in suite.asserts if _needs_expected(a)]
+        if not needing:
+            continue
+        for dataset_name in suite.datasets:
+            dataset = ctx.project.datasets.get(dataset_name)
+            for case in dataset.cases if dataset else []:
+                if case.expected is None:
+                    kinds = ", ".join(sorted({str(a["type"]) for a in needing}))
+                    ctx.add(
+                        dataset.path,  # type: ignore[union-attr]
+                        ("cases", case.index),
+                        f"case {case.id!r} has no `expected`, which suite {suite.name!r} compares with ({kinds})",
+                        "assertion",
+                        related=(ctx.project.rel(suite.path),),
+                    )
+                    break
+
+
+def _needs_expected(assertion: dict[str, Any]) -> bool:
+    from llmopsctl.scorers.base import ScorerError
+    from llmopsctl.scorers.registry import resolve
+
+    try:
+        spec, _ = resolve(str(assertion.get("type", "")))
+    except ScorerError:
+        return False
+    return spec.needs_value and assertion.get("value") is None
+
+
+def _check_models(ctx: _Ctx) -> None:
+    from llmopsctl.providers.registry import provider_names
+
+    known = provider_names()
+    for model in ctx.project.models.values():
+        if model.provider not in known:
+            ctx.add(
+                model.path,
+                ("provider",),
+                f"unknown provider {model.provider!r}{did_you_mean(model.provider, known)} "
+                f"(known: {', '.join(sorted(known))})",
+                "reference",
+            )
+        if model.provider == "python" and ":" not in model.model:
+            ctx.add(model.path, ("model",), "a python model is `module:function` or `path/file.py:function`", "schema")
+
+
+def _check_teams(ctx: _Ctx) -> None:
+    teams = ctx.project.settings.data.get("teams")
+    if not isinstance(teams, list):
+        return
+    names = sorted({str(t.get("name")) for t in teams if isinstance(t, dict)})
+    for item in [*ctx.project.prompts.values(), *ctx.project.suites.values()]:
+        team = item.data.get("team")
+        if team is not None and team not in names:
+            ctx.add(item.path, ("team",), f"unknown team {team!r}{did_you_mean(team, names)} (teams in llmops.yaml)", "reference")

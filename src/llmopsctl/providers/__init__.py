@@ -1,0 +1,1 @@
+"""Model providers: one class per API, found through the `llmopsctl.providers` registry."""

@@ -1,0 +1,348 @@
+"""Regenerate src/llmopsctl/project/schemas/*.json (the shipped JSON Schemas) from one definition.
+
+Run: python tools/build_schemas.py. The generated files are committed; tests check they are current.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).resolve().parent.parent / "src" / "llmopsctl" / "project" / "schemas"
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+NAME = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$", "maxLength": 128}
+NAMES = {"type": "array", "items": NAME, "uniqueItems": True}
+TAGS = {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True}
+ENV_NAME = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+DURATION = {
+    "description": "seconds as a number, or a duration such as 30s, 15m, 12h, 7d, 2w; `never` keeps forever",
+    "oneOf": [
+        {"type": "integer", "minimum": 0},
+        {"type": "string", "pattern": "^([0-9]+(s|m|h|d|w)|never)$"},
+    ],
+}
+PROB = {"type": "number", "minimum": 0, "maximum": 1}
+
+ASSERTION: dict[str, Any] = {
+    "type": "object",
+    "description": "An assertion on a model output. Without `value` it compares with the case's `expected`.",
+    "required": ["type"],
+    "additionalProperties": False,
+    "properties": {
+        "type": {
+            "type": "string",
+            "description": "assertion type, e.g. equals, contains, icontains, regex, is-json; `not-` negates",
+        },
+        "value": {"description": "what to compare with (a Jinja2 template over the case vars and `expected`)"},
+        "weight": {"type": "number", "minimum": 0, "default": 1},
+        "metric": {"type": "string", "description": "aggregate this assertion's score as a named metric"},
+        "threshold": {"type": "number", "description": "type-specific pass threshold"},
+        "description": {"type": "string"},
+        "config": {"type": "object", "description": "type-specific options"},
+    },
+}
+
+GATE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "min_pass_rate": PROB,
+        "max_regressions": {"type": "integer", "minimum": 0},
+        "max_score_drop": PROB,
+        "significance": {"type": "number", "exclusiveMinimum": 0, "maximum": 0.5},
+        "max_cost_increase_pct": {"type": "number", "minimum": 0},
+        "max_p95_latency_ms": {"type": "number", "minimum": 0},
+        "allow_flaky": {"type": "boolean"},
+    },
+}
+
+
+def schema(kind: str, title: str, body: dict[str, Any], defs: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "$schema": DRAFT,
+        "$id": f"https://llmopsctl.dev/schemas/{kind}.schema.json",
+        "title": title,
+        **body,
+    }
+    if defs:
+        out["$defs"] = defs
+    return out
+
+
+SETTINGS = schema(
+    "llmops",
+    "llmopsctl project settings (llmops.yaml)",
+    {
+        "type": "object",
+        "required": ["version"],
+        "additionalProperties": False,
+        "properties": {
+            "version": {"const": 1, "description": "file format version"},
+            "project": {"type": "string", "description": "project name shown in reports"},
+            "db": {"type": "string", "minLength": 1, "default": ".llmops/llmops.duckdb"},
+            "defaults": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "concurrency": {"type": "integer", "minimum": 1, "maximum": 1024, "default": 8},
+                    "timeout_s": {"type": "number", "exclusiveMinimum": 0, "default": 60},
+                    "retries": {"type": "integer", "minimum": 0, "maximum": 20, "default": 3},
+                    "cache_ttl": DURATION,
+                    "repeat": {"type": "integer", "minimum": 1, "maximum": 1000},
+                    "seed": {"type": "integer"},
+                },
+            },
+            "teams": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "name": NAME,
+                        "owners": {"type": "array", "items": {"type": "string"}},
+                        "description": {"type": "string"},
+                    },
+                },
+            },
+            "budgets": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["amount_usd", "period"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "name": {"type": "string"},
+                        "scope": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "minProperties": 1,
+                            "maxProperties": 1,
+                            "properties": {
+                                "team": NAME,
+                                "prompt": NAME,
+                                "suite": NAME,
+                                "project": {"const": True},
+                            },
+                        },
+                        "period": {"enum": ["day", "week", "month"]},
+                        "amount_usd": {"type": "number", "exclusiveMinimum": 0},
+                        "alerts": {
+                            "type": "array",
+                            "items": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000},
+                        },
+                        "webhook_env": ENV_NAME,
+                    },
+                },
+            },
+            "retention": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"results": DURATION, "traces": DURATION, "cache": DURATION},
+            },
+            "environments": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {
+                        "description": {"type": "string"},
+                        "models": {"type": "object", "additionalProperties": NAME},
+                    },
+                },
+            },
+            "gate": GATE,
+        },
+    },
+)
+
+MESSAGE = {
+    "type": "object",
+    "required": ["role", "content"],
+    "additionalProperties": False,
+    "properties": {
+        "role": {"enum": ["system", "user", "assistant", "developer", "tool"]},
+        "content": {"type": "string", "description": "Jinja2 template; {{ var }} inserts a case variable"},
+        "name": {"type": "string"},
+    },
+}
+
+PROMPT = schema(
+    "prompt",
+    "llmopsctl prompt (prompts/<name>.yaml)",
+    {
+        "type": "object",
+        "required": ["messages"],
+        "additionalProperties": False,
+        "properties": {
+            "name": NAME,
+            "description": {"type": "string"},
+            "owner": {"type": "string"},
+            "team": NAME,
+            "tags": TAGS,
+            "version": {"type": ["string", "number"]},
+            "variables": {"type": "object", "description": "JSON Schema of the case vars this prompt takes"},
+            "messages": {"type": "array", "minItems": 1, "items": MESSAGE},
+            "params": {"type": "object", "description": "generation parameters; a model's params override them"},
+            "tools": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+)
+
+PROVIDERS = ["openai", "anthropic", "ollama", "python", "echo", "replay"]
+PRICE = {"type": "number", "minimum": 0}
+
+MODEL = schema(
+    "model",
+    "llmopsctl model configuration (models/<name>.yaml)",
+    {
+        "type": "object",
+        "required": ["provider", "model"],
+        "additionalProperties": False,
+        "properties": {
+            "name": NAME,
+            "description": {"type": "string"},
+            "provider": {
+                "type": "string",
+                "description": "openai | anthropic | ollama | python | echo | replay, or a plugin's provider",
+                "examples": PROVIDERS,
+            },
+            "model": {"type": "string", "minLength": 1, "description": "the provider's model id"},
+            "base_url": {"type": "string", "pattern": "^https?://"},
+            "api_key_env": {**ENV_NAME, "description": "NAME of the environment variable holding the key"},
+            "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+            "options": {"type": "object", "description": "provider-specific options (api_version, path, ...)"},
+            "params": {
+                "type": "object",
+                "properties": {
+                    "temperature": {"type": "number", "minimum": 0, "maximum": 2},
+                    "max_tokens": {"type": "integer", "minimum": 1},
+                    "top_p": PROB,
+                    "seed": {"type": "integer"},
+                    "stop": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+                },
+            },
+            "pricing": {
+                "type": "object",
+                "description": "USD per million tokens",
+                "required": ["input", "output"],
+                "additionalProperties": False,
+                "properties": {
+                    "input": PRICE,
+                    "output": PRICE,
+                    "cached_input": PRICE,
+                    "cache_write": PRICE,
+                },
+            },
+            "limits": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "concurrency": {"type": "integer", "minimum": 1},
+                    "rpm": {"type": "number", "exclusiveMinimum": 0},
+                    "tpm": {"type": "number", "exclusiveMinimum": 0},
+                },
+            },
+            "timeout_s": {"type": "number", "exclusiveMinimum": 0},
+            "retries": {"type": "integer", "minimum": 0, "maximum": 20},
+        },
+    },
+)
+
+CASE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": ["string", "integer"]},
+        "description": {"type": "string"},
+        "vars": {"type": "object"},
+        "expected": {},
+        "assert": {"type": "array", "items": {"$ref": "#/$defs/assertion"}},
+        "threshold": PROB,
+        "tags": TAGS,
+        "metadata": {"type": "object"},
+    },
+}
+
+DATASET = schema(
+    "dataset",
+    "llmopsctl golden dataset (datasets/<name>.yaml)",
+    {
+        "type": "object",
+        "required": ["cases"],
+        "additionalProperties": False,
+        "properties": {
+            "name": NAME,
+            "description": {"type": "string"},
+            "owner": {"type": "string"},
+            "team": NAME,
+            "tags": TAGS,
+            "cases": {"type": "array", "items": {"$ref": "#/$defs/case"}},
+        },
+    },
+    {"case": CASE, "assertion": ASSERTION},
+)
+
+CASE_SCHEMA = schema("case", "llmopsctl dataset case (one line of datasets/<name>.jsonl)", CASE, {"assertion": ASSERTION})
+
+SUITE = schema(
+    "suite",
+    "llmopsctl eval suite (suites/<name>.yaml)",
+    {
+        "type": "object",
+        "required": ["prompts", "models", "datasets"],
+        "additionalProperties": False,
+        "properties": {
+            "name": NAME,
+            "description": {"type": "string"},
+            "owner": {"type": "string"},
+            "team": NAME,
+            "tags": TAGS,
+            "prompts": {**NAMES, "minItems": 1},
+            "models": {**NAMES, "minItems": 1},
+            "datasets": {**NAMES, "minItems": 1},
+            "assert": {"type": "array", "items": {"$ref": "#/$defs/assertion"}},
+            "threshold": {**PROB, "description": "weighted score a case needs to pass (default: every assertion)"},
+            "repeat": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "concurrency": {"type": "integer", "minimum": 1, "maximum": 1024},
+            "max_cost": {"type": "number", "exclusiveMinimum": 0, "description": "USD cap for one run"},
+            "gate": GATE,
+        },
+    },
+    {"assertion": ASSERTION},
+)
+
+ALL = {
+    "llmops": SETTINGS,
+    "prompt": PROMPT,
+    "model": MODEL,
+    "dataset": DATASET,
+    "case": CASE_SCHEMA,
+    "suite": SUITE,
+}
+
+
+def render(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+
+
+def main() -> int:
+    check = "--check" in sys.argv
+    stale = []
+    for kind, doc in ALL.items():
+        path = OUT / f"{kind}.schema.json"
+        text = render(doc)
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(path.name)
+        else:
+            path.write_text(text)
+    if stale:
+        print("stale schemas (run python tools/build_schemas.py):", ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
