@@ -1,0 +1,176 @@
+"""Named schema migrations of the results database, applied once each, in order, in a transaction.
+
+Never edit a migration that has shipped: add a new ``(name, sql)`` pair at the end of MIGRATIONS,
+and update the column lists in ``store/queries.py`` to match (a test checks they agree).
+
+Timestamps are stored as TIMESTAMP (no time zone) holding UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from llmopsctl.errors import StoreError
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+MIGRATIONS_TABLE_SQL = (
+    "CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)"
+)
+
+_INITIAL = """
+CREATE TABLE runs (
+    id VARCHAR PRIMARY KEY,
+    suite VARCHAR,
+    status VARCHAR,            -- running | complete | incomplete | interrupted | aborted
+    started_at TIMESTAMP,
+    finished_at TIMESTAMP,
+    git_sha VARCHAR,
+    git_branch VARCHAR,
+    git_dirty BOOLEAN,
+    tool_version VARCHAR,
+    suite_hash VARCHAR,
+    hashes JSON,               -- {"prompts": {name: hash}, "models": {...}, "datasets": {...}}
+    ci VARCHAR,
+    args JSON,
+    planned INTEGER,
+    note VARCHAR
+);
+
+CREATE TABLE results (
+    id VARCHAR PRIMARY KEY,    -- run_id || '/' || item_key
+    run_id VARCHAR,
+    item_key VARCHAR,
+    suite VARCHAR,
+    case_key VARCHAR,
+    prompt_name VARCHAR,
+    prompt_hash VARCHAR,
+    model_name VARCHAR,
+    model_hash VARCHAR,
+    dataset_name VARCHAR,
+    dataset_hash VARCHAR,
+    case_id VARCHAR,
+    repeat_index INTEGER,
+    provider VARCHAR,
+    model_id VARCHAR,
+    response_model VARCHAR,
+    response_id VARCHAR,
+    finish_reason VARCHAR,
+    request_hash VARCHAR,
+    messages JSON,
+    vars JSON,
+    expected JSON,
+    output VARCHAR,
+    latency_ms DOUBLE,
+    input_tokens BIGINT,
+    output_tokens BIGINT,
+    cached_input_tokens BIGINT,
+    cache_write_tokens BIGINT,
+    reasoning_tokens BIGINT,
+    cost_usd DECIMAL(20, 10),
+    cached BOOLEAN,
+    attempts INTEGER,
+    error VARCHAR,
+    error_kind VARCHAR,
+    score DOUBLE,
+    passed BOOLEAN,
+    created_at TIMESTAMP
+);
+
+CREATE TABLE scores (
+    result_id VARCHAR,
+    run_id VARCHAR,
+    idx INTEGER,
+    scorer VARCHAR,
+    metric VARCHAR,
+    value DOUBLE,
+    passed BOOLEAN,
+    weight DOUBLE,
+    reason VARCHAR,
+    error VARCHAR,
+    PRIMARY KEY (result_id, idx)
+);
+
+CREATE TABLE cache (
+    key VARCHAR PRIMARY KEY,
+    response JSON,
+    created_at TIMESTAMP,
+    expires_at TIMESTAMP       -- NULL = never expires
+);
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_initial", _INITIAL),
+]
+
+
+def applied_migrations(con: DuckDBPyConnection) -> set[str] | None:
+    """Names of the applied migrations, or None when the database has no _migrations table."""
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = '_migrations' "
+        "AND table_schema = 'main' AND table_catalog = current_database()"
+    ).fetchone()
+    if not found or not found[0]:
+        return None
+    return {str(row[0]) for row in con.execute("SELECT name FROM _migrations").fetchall()}
+
+
+def pending_migrations(con: DuckDBPyConnection) -> list[str]:
+    """Names of the migrations not yet applied (all of them for a database without _migrations)."""
+    done = applied_migrations(con) or set()
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
+def apply_migrations(con: DuckDBPyConnection) -> list[str]:
+    """Apply every pending migration, each in its own transaction; return the names applied.
+
+    Raises duckdb errors as they come; the caller wraps them.
+    """
+    con.execute(MIGRATIONS_TABLE_SQL)
+    done = applied_migrations(con) or set()
+    applied: list[str] = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            now = datetime.now(timezone.utc).replace(tzinfo=None)
+            con.execute("INSERT INTO _migrations VALUES (?, ?)", [name, now])
+            con.execute("COMMIT")
+        except BaseException:
+            try:
+                con.execute("ROLLBACK")
+            except Exception:
+                pass
+            raise
+        applied.append(name)
+    return applied
+
+
+def prepare(con: DuckDBPyConnection, path: Path, read_only: bool) -> None:
+    """Apply pending migrations, or (read_only) check that none is pending; errors as StoreError."""
+    import duckdb
+
+    try:
+        if not read_only:
+            apply_migrations(con)
+            return
+        done = applied_migrations(con)
+        if done is None:
+            raise StoreError(f"{path} is a DuckDB database but not an llmopsctl results database")
+        if pending_migrations(con):
+            raise StoreError(
+                f"the results database {path} was made by an older llmopsctl and needs upgrading",
+                hint="run any command that writes to it (for example `llmopsctl eval`) once",
+            )
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot prepare the results database {path}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,385 @@
+"""Column lists, value encoding, row checks and SQL text for the results database.
+
+duckdb is imported only inside check_read_only, lazily.
+
+Row shapes (plain dicts, keys = column names below):
+
+- run: RUN_COLUMNS; JSON columns (hashes, args) are Python dicts/lists.
+- result: RESULT_COLUMNS; ``id`` defaults to f"{run_id}/{item_key}", ``created_at`` to now.
+- score: SCORE_COLUMNS; ``run_id`` defaults to the part of result_id before the first "/",
+  ``idx`` to the score's position among that result's scores in the list given.
+- timestamps: aware datetimes are converted to UTC; naive ones are taken as UTC; reads return naive UTC.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from llmopsctl.errors import StoreError
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+RUN_COLUMNS: dict[str, str] = {
+    "id": "VARCHAR",
+    "suite": "VARCHAR",
+    "status": "VARCHAR",
+    "started_at": "TIMESTAMP",
+    "finished_at": "TIMESTAMP",
+    "git_sha": "VARCHAR",
+    "git_branch": "VARCHAR",
+    "git_dirty": "BOOLEAN",
+    "tool_version": "VARCHAR",
+    "suite_hash": "VARCHAR",
+    "hashes": "JSON",
+    "ci": "VARCHAR",
+    "args": "JSON",
+    "planned": "INTEGER",
+    "note": "VARCHAR",
+}
+
+RESULT_COLUMNS: dict[str, str] = {
+    "id": "VARCHAR",
+    "run_id": "VARCHAR",
+    "item_key": "VARCHAR",
+    "suite": "VARCHAR",
+    "case_key": "VARCHAR",
+    "prompt_name": "VARCHAR",
+    "prompt_hash": "VARCHAR",
+    "model_name": "VARCHAR",
+    "model_hash": "VARCHAR",
+    "dataset_name": "VARCHAR",
+    "dataset_hash": "VARCHAR",
+    "case_id": "VARCHAR",
+    "repeat_index": "INTEGER",
+    "provider": "VARCHAR",
+    "model_id": "VARCHAR",
+    "response_model": "VARCHAR",
+    "response_id": "VARCHAR",
+    "finish_reason": "VARCHAR",
+    "request_hash": "VARCHAR",
+    "messages": "JSON",
+    "vars": "JSON",
+    "expected": "JSON",
+    "output": "VARCHAR",
+    "latency_ms": "DOUBLE",
+    "input_tokens": "BIGINT",
+    "output_tokens": "BIGINT",
+    "cached_input_tokens": "BIGINT",
+    "cache_write_tokens": "BIGINT",
+    "reasoning_tokens": "BIGINT",
+    "cost_usd": "DECIMAL(20,10)",
+    "cached": "BOOLEAN",
+    "attempts": "INTEGER",
+    "error": "VARCHAR",
+    "error_kind": "VARCHAR",
+    "score": "DOUBLE",
+    "passed": "BOOLEAN",
+    "created_at": "TIMESTAMP",
+}
+
+SCORE_COLUMNS: dict[str, str] = {
+    "result_id": "VARCHAR",
+    "run_id": "VARCHAR",
+    "idx": "INTEGER",
+    "scorer": "VARCHAR",
+    "metric": "VARCHAR",
+    "value": "DOUBLE",
+    "passed": "BOOLEAN",
+    "weight": "DOUBLE",
+    "reason": "VARCHAR",
+    "error": "VARCHAR",
+}
+
+CACHE_COLUMNS: dict[str, str] = {
+    "key": "VARCHAR",
+    "response": "JSON",
+    "created_at": "TIMESTAMP",
+    "expires_at": "TIMESTAMP",
+}
+
+TABLE_COLUMNS: dict[str, dict[str, str]] = {
+    "runs": RUN_COLUMNS,
+    "results": RESULT_COLUMNS,
+    "scores": SCORE_COLUMNS,
+    "cache": CACHE_COLUMNS,
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def to_utc_naive(value: datetime) -> datetime:
+    """The stored form of a timestamp: naive, UTC."""
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.replace(tzinfo=None)
+
+
+def dump_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _enc_varchar(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _enc_timestamp(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a datetime, got {type(value).__name__}")
+    return to_utc_naive(value)
+
+
+def _enc_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise TypeError(f"expected a boolean, got {value!r}")
+
+
+def _enc_int(value: Any) -> int:
+    if isinstance(value, float) and not value.is_integer():
+        raise TypeError(f"expected an integer, got {value!r}")
+    return int(value)
+
+
+def _enc_decimal(value: Any) -> str:
+    try:
+        dec = value if isinstance(value, Decimal) else Decimal(str(value))
+    except InvalidOperation:
+        raise TypeError(f"expected a decimal number, got {value!r}") from None
+    if not dec.is_finite():
+        raise TypeError(f"expected a finite decimal number, got {value!r}")
+    return str(dec)
+
+
+_ENCODERS: dict[str, Callable[[Any], Any]] = {
+    "VARCHAR": _enc_varchar,
+    "JSON": dump_json,
+    "TIMESTAMP": _enc_timestamp,
+    "BOOLEAN": _enc_bool,
+    "INTEGER": _enc_int,
+    "BIGINT": _enc_int,
+    "DOUBLE": float,
+    "DECIMAL(20,10)": _enc_decimal,
+}
+
+
+def encode(table: str, column: str, sql_type: str, value: Any) -> Any:
+    """One Python value in the form bound for `sql_type` (None stays None)."""
+    if value is None:
+        return None
+    try:
+        return _ENCODERS[sql_type](value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise StoreError(f"cannot store {table}.{column}: {exc}") from None
+
+
+def check_keys(
+    table: str, row: Mapping[str, Any], columns: Mapping[str, str], ignore: Iterable[str] = ()
+) -> None:
+    unknown = set(row) - set(columns) - set(ignore)
+    if unknown:
+        raise StoreError(f"unknown {table} field(s): {', '.join(sorted(unknown))}")
+
+
+def column_lists(
+    table: str, rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str]
+) -> list[list[Any]]:
+    """Encode rows column by column: one Python list per column, for `bulk_insert_sql`."""
+    out: list[list[Any]] = []
+    for name, sql_type in columns.items():
+        enc = _ENCODERS[sql_type]
+        values: list[Any] = []
+        append = values.append
+        try:
+            for row in rows:
+                value = row.get(name)
+                append(None if value is None else enc(value))
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise StoreError(f"cannot store {table}.{name}: {exc}") from None
+        out.append(values)
+    return out
+
+
+def bulk_insert_sql(table: str, columns: Mapping[str, str], verb: str = "INSERT OR REPLACE") -> str:
+    """One statement inserting N rows bound as one list parameter per column (zipped by UNNEST).
+
+    Measured on the 2-core dev machine (duckdb 2.0): 10,000 result rows in about 0.2-0.3 s,
+    against about 8 s for 500-row multi-VALUES chunks and about 48 s for executemany.
+    """
+    select = ", ".join(f"UNNEST(${i}::{t}[]) AS {name}" for i, (name, t) in enumerate(columns.items(), 1))
+    return f"{verb} INTO {table} ({', '.join(columns)}) SELECT {select}"
+
+
+def decode_row(names: Sequence[str], row: Sequence[Any], json_columns: Iterable[str]) -> dict[str, Any]:
+    out = dict(zip(names, row, strict=True))
+    for name in json_columns:
+        value = out.get(name)
+        if isinstance(value, str):
+            out[name] = json.loads(value)
+    return out
+
+
+def json_columns(columns: Mapping[str, str]) -> list[str]:
+    return [name for name, t in columns.items() if t == "JSON"]
+
+
+# Runs, with per-run aggregates of their results. `{where}` filters runs; parameters follow it, then limit.
+RUN_AGGREGATES = (
+    "results",
+    "passed",
+    "failed",
+    "errors",
+    "cost_usd",
+    "unknown_cost",
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cached",
+)
+
+RUNS_WITH_AGGREGATES_SQL = """
+WITH picked AS (
+    SELECT * FROM runs WHERE {where}
+    ORDER BY started_at DESC NULLS LAST, id DESC
+    LIMIT ?
+), agg AS (
+    SELECT run_id,
+        count(*) AS results,
+        count(*) FILTER (WHERE passed) AS passed,
+        count(*) FILTER (WHERE passed = false AND error IS NULL) AS failed,
+        count(*) FILTER (WHERE error IS NOT NULL) AS errors,
+        sum(cost_usd) AS cost_usd,
+        count(*) FILTER (WHERE cost_usd IS NULL) AS unknown_cost,
+        sum(input_tokens) AS input_tokens,
+        sum(output_tokens) AS output_tokens,
+        sum(cached_input_tokens) AS cached_input_tokens,
+        sum(cache_write_tokens) AS cache_write_tokens,
+        sum(reasoning_tokens) AS reasoning_tokens,
+        count(*) FILTER (WHERE cached) AS cached
+    FROM results WHERE run_id IN (SELECT id FROM picked) GROUP BY run_id
+)
+SELECT picked.*,
+    coalesce(agg.results, 0) AS results,
+    coalesce(agg.passed, 0) AS passed,
+    coalesce(agg.failed, 0) AS failed,
+    coalesce(agg.errors, 0) AS errors,
+    agg.cost_usd AS cost_usd,
+    coalesce(agg.unknown_cost, 0) AS unknown_cost,
+    agg.input_tokens::BIGINT AS input_tokens,
+    agg.output_tokens::BIGINT AS output_tokens,
+    agg.cached_input_tokens::BIGINT AS cached_input_tokens,
+    agg.cache_write_tokens::BIGINT AS cache_write_tokens,
+    agg.reasoning_tokens::BIGINT AS reasoning_tokens,
+    coalesce(agg.cached, 0) AS cached
+FROM picked LEFT JOIN agg ON agg.run_id = picked.id
+ORDER BY picked.started_at DESC NULLS LAST, picked.id DESC
+"""
+
+# --- read-only user queries -------------------------------------------------------------------
+
+READ_ONLY_KEYWORDS = ("SELECT", "WITH", "DESCRIBE", "DESC", "SHOW", "PRAGMA", "SUMMARIZE", "EXPLAIN")
+# duckdb also parses these as SELECT statements: `FROM t`, `VALUES (1)`, `TABLE t`, `(SELECT 1)`.
+ALSO_SELECT = ("FROM", "VALUES", "TABLE", "(")
+_LEADING_NOISE = re.compile(r"\A(?:\s+|--[^\n]*(?:\n|\Z)|/\*.*?\*/)*", re.DOTALL)
+EXPLAIN_PREFIX = re.compile(r"\AEXPLAIN(?:\s+(?:ANALY[SZ]E))?\b", re.IGNORECASE)
+
+
+def strip_leading_comments(sql: str) -> str:
+    return sql[_LEADING_NOISE.match(sql).end() :]  # type: ignore[union-attr]  # the pattern always matches
+
+
+def first_keyword(sql: str) -> str:
+    text = strip_leading_comments(sql)
+    if text.startswith("("):
+        return "("
+    match = re.match(r"[A-Za-z_]+", text)
+    return match.group(0).upper() if match else ""
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def not_read_only(sql: str) -> StoreError:
+    allowed = "/".join(k for k in READ_ONLY_KEYWORDS if k != "DESC")
+    shown = " ".join(strip_leading_comments(sql).split())[:60]
+    return StoreError(
+        f"only a single read-only {allowed} statement can be run, not: {shown}",
+        hint="the results database is changed only by llmopsctl commands",
+    )
+
+
+def check_read_only(con: DuckDBPyConnection, sql: str) -> None:
+    import duckdb
+
+    try:
+        statements = con.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise StoreError(first_line(exc)) from None
+    if not statements:
+        raise StoreError("the query is empty")
+    if len(statements) > 1:
+        raise StoreError("only one statement can be run at a time")
+    kind = statements[0].type
+    keyword = first_keyword(sql)
+    if keyword not in READ_ONLY_KEYWORDS and keyword not in ALSO_SELECT:
+        raise not_read_only(sql)
+    if kind == duckdb.StatementType.EXPLAIN:
+        inner = EXPLAIN_PREFIX.sub("", strip_leading_comments(sql), count=1)
+        check_read_only(con, inner)
+    elif kind not in (duckdb.StatementType.SELECT, duckdb.StatementType.PRAGMA):
+        raise not_read_only(sql)
+
+
+# --- rows for write_results --------------------------------------------------------------------
+
+
+def result_row(result: dict[str, Any]) -> dict[str, Any]:
+    check_keys("result", result, RESULT_COLUMNS, ignore=("scores",))
+    row = dict(result)
+    if not row.get("id"):
+        if row.get("run_id") is None or row.get("item_key") is None:
+            raise StoreError("a result needs an id, or a run_id and an item_key")
+        row["id"] = f"{row['run_id']}/{row['item_key']}"
+    if row.get("created_at") is None:
+        row["created_at"] = utc_now()
+    return row
+
+
+def score_rows(scores: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    next_idx: dict[str, int] = {}
+    for score in scores:
+        check_keys("score", score, SCORE_COLUMNS)
+        row = dict(score)
+        result_id = row.get("result_id")
+        if not result_id:
+            raise StoreError("a score needs a result_id")
+        result_id = str(result_id)
+        if row.get("run_id") is None:
+            row["run_id"] = result_id.split("/", 1)[0]
+        if row.get("idx") is None:
+            row["idx"] = next_idx.get(result_id, 0)
+        next_idx[result_id] = int(row["idx"]) + 1
+        rows.append(row)
+    return rows
+
+
+def dedupe(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Hashable]) -> list[dict[str, Any]]:
+    """Keep the last row for each key (one INSERT OR REPLACE cannot touch a key twice)."""
+    by_key = {key(row): row for row in rows}
+    return list(by_key.values()) if len(by_key) != len(rows) else rows

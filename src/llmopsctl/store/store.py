@@ -1,0 +1,414 @@
+"""The results database: one DuckDB file holding runs, results, scores and the response cache.
+
+This is the only module of llmopsctl that talks to duckdb, and it imports duckdb lazily so the CLI
+starts fast. Every duckdb error is wrapped as StoreError (StoreLocked when another process holds the
+file). A Store is meant to be used from one thread at a time.
+
+Timestamps are stored as naive UTC datetimes: pass aware datetimes (converted) or naive UTC ones;
+reads return naive UTC datetimes. JSON columns take and return Python dicts/lists/values.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from llmopsctl.errors import StoreError, StoreLocked
+from llmopsctl.store import migrations
+from llmopsctl.store import queries as q
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
+_RUN_JSON = q.json_columns(q.RUN_COLUMNS)
+_RESULT_JSON = q.json_columns(q.RESULT_COLUMNS)
+_MERGE_ALIAS = "llmopsctl_merge_src"
+
+CacheEntry = tuple[str, dict[str, Any], datetime, datetime | None]
+"""(key, response, created_at, expires_at or None = never expires)"""
+
+
+class Store:
+    """An open results database. Create with `Store.open(path)`; close with `close()` or `with`."""
+
+    def __init__(self, con: DuckDBPyConnection, path: Path, read_only: bool) -> None:
+        self._con: DuckDBPyConnection | None = con
+        self.path = path
+        self.read_only = read_only
+
+    # --- opening and closing ------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, *, read_only: bool = False, lock_timeout_s: float = 5.0) -> Store:
+        """Open (creating it and its folders unless read_only) and migrate the database at `path`.
+
+        Waits up to lock_timeout_s while another process holds the file, then raises StoreLocked.
+        """
+        path = Path(path)
+        if read_only and not path.exists():
+            raise StoreError(f"no results database at {path} yet; run `llmopsctl eval` first")
+        if not read_only:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder for the results database {path}: {exc}") from None
+        con = _connect(path, read_only, lock_timeout_s)
+        try:
+            migrations.prepare(con, path, read_only)
+        except BaseException:
+            con.close()
+            raise
+        return cls(con, path, read_only)
+
+    def close(self) -> None:
+        con, self._con = self._con, None
+        if con is not None:
+            try:
+                con.close()
+            except Exception as exc:
+                raise StoreError(
+                    f"error closing the results database {self.path}: {q.first_line(exc)}"
+                ) from None
+
+    @property
+    def closed(self) -> bool:
+        return self._con is None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def checkpoint(self) -> None:
+        """Write the WAL into the database file (CHECKPOINT). A no-op for a read-only store."""
+        if self.read_only:
+            return
+        with self._guard("checkpointing") as con:
+            con.execute("CHECKPOINT")
+
+    flush = checkpoint
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def create_run(self, run: dict[str, Any]) -> None:
+        """Insert a new run (keys: queries.RUN_COLUMNS; `id` required; status defaults to running)."""
+        q.check_keys("run", run, q.RUN_COLUMNS)
+        if not run.get("id"):
+            raise StoreError("a run needs an id")
+        row = {"status": "running", "started_at": q.utc_now(), **run}
+        if self.get_run(str(row["id"])) is not None:
+            raise StoreError(f"run {row['id']} already exists in {self.path}")
+        cols = q.RUN_COLUMNS
+        values = [q.encode("runs", c, t, row.get(c)) for c, t in cols.items()]
+        placeholders = ", ".join(f"?::{t}" for t in cols.values())
+        with self._transaction("recording the run") as con:
+            con.execute(f"INSERT INTO runs ({', '.join(cols)}) VALUES ({placeholders})", values)
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        """Set some columns of a run (status, finished_at, note, ...). StoreError if the run is missing."""
+        q.check_keys("run", fields, q.RUN_COLUMNS)
+        if "id" in fields:
+            raise StoreError("a run's id cannot be changed")
+        if not fields:
+            return
+        sets = ", ".join(f"{c} = ?::{q.RUN_COLUMNS[c]}" for c in fields)
+        values = [q.encode("runs", c, q.RUN_COLUMNS[c], v) for c, v in fields.items()]
+        with self._transaction("updating the run") as con:
+            row = con.execute(f"UPDATE runs SET {sets} WHERE id = ?", [*values, run_id]).fetchone()
+        if not row or not row[0]:
+            raise StoreError(f"no run {run_id} in {self.path}")
+
+    def get_run(self, run_id: str) -> dict[str, Any] | None:
+        """The run with its result aggregates (see list_runs), or None."""
+        rows = self._runs("id = ?", [run_id], 1)
+        return rows[0] if rows else None
+
+    def list_runs(self, suite: str | None = None, limit: int | None = 20) -> list[dict[str, Any]]:
+        """Runs, newest first, each with the aggregates of its results (queries.RUN_AGGREGATES):
+
+        results, passed, failed (passed is false and no error), errors, cost_usd (Decimal sum; None when
+        no result has a known cost), unknown_cost (results without a cost), input/output/cached_input/
+        cache_write/reasoning _tokens sums (None when none reported), cached (results served from cache).
+        """
+        if suite is None:
+            return self._runs("true", [], limit)
+        return self._runs("suite = ?", [suite], limit)
+
+    def latest_run(self, suite: str, status: str | None = "complete") -> dict[str, Any] | None:
+        """The newest run of `suite` with `status` (any status when None), with aggregates."""
+        if status is None:
+            rows = self._runs("suite = ?", [suite], 1)
+        else:
+            rows = self._runs("suite = ? AND status = ?", [suite, status], 1)
+        return rows[0] if rows else None
+
+    def _runs(self, where: str, params: list[Any], limit: int | None) -> list[dict[str, Any]]:
+        sql = q.RUNS_WITH_AGGREGATES_SQL.format(where=where)
+        with self._guard("reading runs") as con:
+            cur = con.execute(sql, [*params, limit])
+            names = [d[0] for d in cur.description or []]
+            rows = cur.fetchall()
+        return [q.decode_row(names, row, _RUN_JSON) for row in rows]
+
+    # --- results ------------------------------------------------------------------------------
+
+    def write_results(self, results: Sequence[dict[str, Any]], scores: Sequence[dict[str, Any]] = ()) -> None:
+        """Insert results and their scores in one transaction.
+
+        A result whose id exists is replaced, and the stored scores of every result id in this call
+        (results' ids and scores' result_ids) are replaced by the scores given here. A "scores" key in a
+        result dict is ignored (results_for_run adds it). See queries.py for defaults.
+        """
+        res_rows = q.dedupe([q.result_row(r) for r in results], lambda r: str(r["id"]))
+        score_rows = q.dedupe(q.score_rows(scores), lambda s: (str(s["result_id"]), int(s["idx"])))
+        if not res_rows and not score_rows:
+            return
+        ids = sorted({str(r["id"]) for r in res_rows} | {str(s["result_id"]) for s in score_rows})
+        res_cols = q.column_lists("results", res_rows, q.RESULT_COLUMNS)
+        score_cols = q.column_lists("scores", score_rows, q.SCORE_COLUMNS)
+        with self._transaction("writing results") as con:
+            con.execute("DELETE FROM scores WHERE result_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids])
+            if res_rows:
+                con.execute(q.bulk_insert_sql("results", q.RESULT_COLUMNS), res_cols)
+            if score_rows:
+                con.execute(q.bulk_insert_sql("scores", q.SCORE_COLUMNS, "INSERT"), score_cols)
+
+    def done_item_keys(self, run_id: str) -> set[str]:
+        """item_keys of the run's results that have no error (what a resumed run skips)."""
+        with self._guard("reading results") as con:
+            rows = con.execute(
+                "SELECT item_key FROM results WHERE run_id = ? AND error IS NULL", [run_id]
+            ).fetchall()
+        return {str(r[0]) for r in rows}
+
+    def results_for_run(self, run_id: str, failed_only: bool = False) -> list[dict[str, Any]]:
+        """The run's results ordered by case_key, repeat_index, JSON decoded, each with a `scores` list
+        (ordered by idx). failed_only keeps results that errored or have passed = false."""
+        where = "run_id = ?" + (" AND (error IS NOT NULL OR passed = false)" if failed_only else "")
+        with self._guard("reading results") as con:
+            cur = con.execute(
+                f"SELECT * FROM results WHERE {where} ORDER BY case_key, repeat_index, item_key", [run_id]
+            )
+            names = [d[0] for d in cur.description or []]
+            rows = cur.fetchall()
+            scur = con.execute(
+                f"SELECT * FROM scores WHERE result_id IN (SELECT id FROM results WHERE {where}) "
+                "ORDER BY result_id, idx",
+                [run_id],
+            )
+            snames = [d[0] for d in scur.description or []]
+            srows = scur.fetchall()
+        by_result: dict[str, list[dict[str, Any]]] = {}
+        for srow in srows:
+            score = dict(zip(snames, srow, strict=True))
+            by_result.setdefault(str(score["result_id"]), []).append(score)
+        out = []
+        for row in rows:
+            result = q.decode_row(names, row, _RESULT_JSON)
+            result["scores"] = by_result.get(str(result["id"]), [])
+            out.append(result)
+        return out
+
+    # --- response cache -----------------------------------------------------------------------
+
+    def cache_get(self, key: str, now: datetime) -> dict[str, Any] | None:
+        """The cached response for `key`, unless missing or expired at `now`."""
+        with self._guard("reading the cache") as con:
+            row = con.execute(
+                "SELECT response FROM cache WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
+                [key, q.to_utc_naive(now)],
+            ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        value = q.decode_row(["response"], row, ["response"])["response"]
+        return value if isinstance(value, dict) else None
+
+    def cache_put_many(self, entries: Sequence[CacheEntry]) -> None:
+        """Store (key, response, created_at, expires_at or None = never) entries, replacing same keys."""
+        rows = q.dedupe(
+            [{"key": k, "response": r, "created_at": c, "expires_at": e} for k, r, c, e in entries],
+            lambda row: str(row["key"]),
+        )
+        if not rows:
+            return
+        cols = q.column_lists("cache", rows, q.CACHE_COLUMNS)
+        with self._transaction("writing the cache") as con:
+            con.execute(q.bulk_insert_sql("cache", q.CACHE_COLUMNS), cols)
+
+    def cache_stats(self, now: datetime) -> dict[str, int]:
+        """entries, live, expired (at `now`) and bytes (approximate size of keys and responses)."""
+        with self._guard("reading the cache") as con:
+            row = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE expires_at IS NULL OR expires_at > $1), "
+                "count(*) FILTER (WHERE expires_at <= $1), "
+                "coalesce(sum(strlen(key) + coalesce(strlen(response::VARCHAR), 0)), 0) FROM cache",
+                [q.to_utc_naive(now)],
+            ).fetchone()
+        entries, live, expired, size = row if row else (0, 0, 0, 0)
+        return {"entries": int(entries), "live": int(live), "expired": int(expired), "bytes": int(size)}
+
+    def cache_clear(self, expired_only: bool = False, *, now: datetime | None = None) -> int:
+        """Delete every cache entry, or only those expired at `now` (default: the current time)."""
+        with self._transaction("clearing the cache") as con:
+            if expired_only:
+                when = q.to_utc_naive(now) if now is not None else q.utc_now()
+                row = con.execute("DELETE FROM cache WHERE expires_at <= ?", [when]).fetchone()
+            else:
+                row = con.execute("DELETE FROM cache").fetchone()
+        return int(row[0]) if row else 0
+
+    # --- user queries and merging -------------------------------------------------------------
+
+    def query(self, sql: str, *, max_rows: int | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run one read-only statement (SELECT/WITH/DESCRIBE/SHOW/PRAGMA/SUMMARIZE/EXPLAIN) and return
+        (column names, rows). It runs in a transaction that is rolled back. Anything else -> StoreError."""
+        con = self._require_open()
+        q.check_read_only(con, sql)
+        import duckdb
+
+        cur = con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                cur.execute(sql)
+                names = [d[0] for d in cur.description or []]
+                rows = cur.fetchall() if max_rows is None else cur.fetchmany(max_rows)
+            finally:
+                cur.execute("ROLLBACK")
+        except duckdb.Error as exc:
+            raise StoreError(q.first_line(exc)) from None
+        finally:
+            cur.close()
+        return names, rows
+
+    def merge_from(self, other_path: Path) -> dict[str, int]:
+        """Copy runs, results and scores from another llmopsctl database, skipping rows whose primary
+        key exists here. Returns {"runs": added, "results": added, "scores": added,
+        "runs_skipped": n, "results_skipped": n, "scores_skipped": n}."""
+        other = Path(other_path)
+        if not other.is_file():
+            raise StoreError(f"no results database at {other}")
+        if other.resolve() == self.path.resolve():
+            raise StoreError(f"cannot merge {other} into itself")
+        con = self._require_writable()
+        import duckdb
+
+        literal = "'" + str(other).replace("'", "''") + "'"
+        try:
+            con.execute(f"ATTACH {literal} AS {_MERGE_ALIAS} (READ_ONLY)")
+        except duckdb.Error as exc:
+            raise _open_error(other, exc) from None
+        try:
+            with self._guard(f"reading {other}"):
+                found = {
+                    str(r[0])
+                    for r in con.execute(
+                        "SELECT table_name FROM information_schema.tables WHERE table_catalog = ?",
+                        [_MERGE_ALIAS],
+                    ).fetchall()
+                }
+            if not {"runs", "results", "scores", "_migrations"} <= found:
+                raise StoreError(f"{other} is not an llmopsctl results database")
+            counts: dict[str, int] = {}
+            keys = {"runs": ["id"], "results": ["id"], "scores": ["result_id", "idx"]}
+            with self._transaction(f"merging {other}") as tx:
+                for table, pk in keys.items():
+                    match = " AND ".join(f"t.{k} = s.{k}" for k in pk)
+                    total = tx.execute(f"SELECT count(*) FROM {_MERGE_ALIAS}.{table}").fetchone()
+                    added = tx.execute(
+                        f"INSERT INTO {table} BY NAME SELECT * FROM {_MERGE_ALIAS}.{table} s "
+                        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {match})"
+                    ).fetchone()
+                    counts[table] = int(added[0]) if added else 0
+                    counts[f"{table}_skipped"] = (int(total[0]) if total else 0) - counts[table]
+        finally:
+            try:
+                con.execute(f"DETACH {_MERGE_ALIAS}")
+            except duckdb.Error:
+                pass
+        return counts
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _require_open(self) -> DuckDBPyConnection:
+        if self._con is None:
+            raise StoreError(f"the results database {self.path} is closed")
+        return self._con
+
+    def _require_writable(self) -> DuckDBPyConnection:
+        con = self._require_open()
+        if self.read_only:
+            raise StoreError(f"the results database {self.path} was opened read-only")
+        return con
+
+    @contextmanager
+    def _guard(self, action: str) -> Iterator[DuckDBPyConnection]:
+        con = self._require_open()
+        import duckdb
+
+        try:
+            yield con
+        except duckdb.Error as exc:
+            raise StoreError(f"results database error while {action}: {q.first_line(exc)}") from None
+
+    @contextmanager
+    def _transaction(self, action: str) -> Iterator[DuckDBPyConnection]:
+        con = self._require_writable()
+        with self._guard(action):
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                try:
+                    con.execute("ROLLBACK")
+                except Exception:
+                    pass
+                raise
+
+
+# --- module helpers -------------------------------------------------------------------------------
+
+
+def _connect(path: Path, read_only: bool, lock_timeout_s: float) -> DuckDBPyConnection:
+    import duckdb
+
+    deadline = time.monotonic() + max(0.0, lock_timeout_s)
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            error = _open_error(path, exc)
+            remaining = deadline - time.monotonic()
+            if not isinstance(error, StoreLocked) or remaining <= 0:
+                raise error from None
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 1.5, 0.5)
+
+
+def _open_error(path: Path, exc: BaseException) -> StoreError:
+    message = str(exc)
+    lowered = message.lower()
+    if "conflicting lock" in lowered or "could not set lock" in lowered:
+        pid = re.search(r"\bPID (\d+)", message)
+        who = f" (pid {pid.group(1)})" if pid else ""
+        return StoreLocked(
+            f"the results database {path} is in use by another llmopsctl process{who}",
+            hint="wait for it to finish, or point --db at another file",
+        )
+    if "not a valid duckdb database" in lowered or "corrupt" in lowered or "checksum" in lowered:
+        return StoreError(
+            f"{path} is not a DuckDB results database, or it is damaged",
+            hint="point --db at an llmopsctl results database, or move this file away",
+        )
+    return StoreError(f"cannot open the results database {path}: {q.first_line(exc)}")
