@@ -92,6 +92,11 @@ SETTINGS = schema(
                     "cache_ttl": DURATION,
                     "repeat": {"type": "integer", "minimum": 1, "maximum": 1000},
                     "seed": {"type": "integer"},
+                    "backoff_s": {
+                        "type": "number",
+                        "minimum": 0,
+                        "description": "first retry delay in seconds; doubles each retry, with jitter",
+                    },
                 },
             },
             "teams": {
@@ -220,6 +225,11 @@ MODEL = schema(
                     "max_tokens": {"type": "integer", "minimum": 1},
                     "top_p": PROB,
                     "seed": {"type": "integer"},
+                    "backoff_s": {
+                        "type": "number",
+                        "minimum": 0,
+                        "description": "first retry delay in seconds; doubles each retry, with jitter",
+                    },
                     "stop": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
                 },
             },

@@ -68,6 +68,7 @@ def _global(
 
 
 def _register() -> None:
+    from llmopsctl.cli import eval as eval_cmd
     from llmopsctl.cli import init as init_cmd
     from llmopsctl.cli import schema as schema_cmd
     from llmopsctl.cli import validate as validate_cmd
@@ -75,6 +76,7 @@ def _register() -> None:
     app.command("init")(init_cmd.init)
     app.command("validate")(validate_cmd.validate)
     app.command("schema")(schema_cmd.schema)
+    app.command("eval")(eval_cmd.eval_command)
 
 
 _register()

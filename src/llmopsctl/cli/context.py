@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from llmopsctl.errors import ConfigError
 from llmopsctl.project.loader import find_root
+from llmopsctl.project.model import Project
+
+if TYPE_CHECKING:
+    from llmopsctl.store import Store
 
 
 class TextOrJson(str, Enum):
@@ -15,3 +23,29 @@ class TextOrJson(str, Enum):
 
 def project_root() -> Path:
     return find_root(Path.cwd())
+
+
+def open_project(*, strict: bool = True) -> Project:
+    """Load the project; with strict, any validation problem is a configuration error (exit 2)."""
+    from llmopsctl.project.loader import load_project
+
+    project = load_project(project_root())
+    if strict and project.diagnostics:
+        lines = [d.format() for d in sorted(set(project.diagnostics), key=lambda d: d.sort_key())]
+        shown = "\n".join(lines[:20]) + (f"\n... and {len(lines) - 20} more" if len(lines) > 20 else "")
+        raise ConfigError(
+            f"the project has {len(lines)} problem(s):\n{shown}", hint="`llmopsctl validate` lists them all"
+        )
+    return project
+
+
+@contextmanager
+def open_store(project: Project, db: Path | None = None, *, read_only: bool = False) -> Iterator[Store]:
+    from llmopsctl.store import Store
+
+    path = db if db is not None else project.db_path
+    store = Store.open(path, read_only=read_only)
+    try:
+        yield store
+    finally:
+        store.close()

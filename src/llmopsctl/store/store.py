@@ -220,6 +220,27 @@ class Store:
 
     # --- response cache -----------------------------------------------------------------------
 
+    def summary(self, run_id: str) -> list[dict[str, Any]]:
+        """Per prompt x model: counts, pass rate inputs, tokens, cost (NULL when all unknown), p50/p95 latency."""
+        sql = """
+            SELECT prompt_name, model_name, count(*) AS results,
+                   count(*) FILTER (WHERE error IS NULL AND passed IS NOT FALSE) AS passed,
+                   count(*) FILTER (WHERE error IS NULL AND passed = false) AS failed,
+                   count(*) FILTER (WHERE error IS NOT NULL) AS errors,
+                   count(*) FILTER (WHERE cached) AS cached,
+                   sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+                   sum(cost_usd) AS cost_usd,
+                   count(*) FILTER (WHERE cost_usd IS NULL AND error IS NULL) AS unknown_cost,
+                   quantile_cont(latency_ms, 0.5) FILTER (WHERE NOT cached AND error IS NULL) AS p50_ms,
+                   quantile_cont(latency_ms, 0.95) FILTER (WHERE NOT cached AND error IS NULL) AS p95_ms
+            FROM results WHERE run_id = ?
+            GROUP BY prompt_name, model_name ORDER BY prompt_name, model_name
+        """
+        with self._guard("summarising a run") as con:
+            cursor = con.execute(sql, [run_id])
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     def cache_get(self, key: str, now: datetime) -> dict[str, Any] | None:
         """The cached response for `key`, unless missing or expired at `now`."""
         with self._guard("reading the cache") as con:
@@ -231,6 +252,23 @@ class Store:
             return None
         value = q.decode_row(["response"], row, ["response"])["response"]
         return value if isinstance(value, dict) else None
+
+    def cache_get_many(self, keys: Sequence[str], now: datetime) -> dict[str, dict[str, Any]]:
+        """Live cached responses for many keys in one query (the engine looks up a chunk at a time)."""
+        if not keys:
+            return {}
+        with self._guard("reading the cache") as con:
+            rows = con.execute(
+                "SELECT key, response FROM cache WHERE key IN (SELECT UNNEST(?::VARCHAR[])) "
+                "AND (expires_at IS NULL OR expires_at > ?)",
+                [list(keys), q.to_utc_naive(now)],
+            ).fetchall()
+        out: dict[str, dict[str, Any]] = {}
+        for key, raw in rows:
+            value = q.decode_row(["response"], (raw,), ["response"])["response"]
+            if isinstance(value, dict):
+                out[str(key)] = value
+        return out
 
     def cache_put_many(self, entries: Sequence[CacheEntry]) -> None:
         """Store (key, response, created_at, expires_at or None = never) entries, replacing same keys."""

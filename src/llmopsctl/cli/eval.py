@@ -1,0 +1,160 @@
+"""`llmopsctl eval`: run suites against the models, score, store, summarise."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from llmopsctl.cli.context import open_project, open_store
+from llmopsctl.errors import RunIncomplete, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from llmopsctl.engine.runner import RunOutcome
+
+
+def eval_command(
+    suites: list[str] = typer.Argument(None, help="Suites to run (default: all)."),
+    prompt: list[str] = typer.Option([], "--prompt", "-p", help="Only these prompts (name or glob; repeatable)."),
+    model: list[str] = typer.Option([], "--model", "-m", help="Only these models (name or glob; repeatable)."),
+    case: list[str] = typer.Option([], "--case", help="Only these case ids (id or glob; repeatable)."),
+    tag: list[str] = typer.Option([], "--tag", "-t", help="Only cases with one of these tags (repeatable)."),
+    sample: int = typer.Option(None, "--sample", min=1, help="A seeded random sample of N cases per dataset."),
+    seed: int = typer.Option(None, "--seed", help="Seed for --sample (default: llmops.yaml defaults.seed)."),
+    shard: str = typer.Option(None, "--shard", help="Run shard I of N (e.g. 2/4) of the cases.", metavar="I/N"),
+    repeat: int = typer.Option(None, "--repeat", "-r", min=1, help="Run each case N times."),
+    concurrency: int = typer.Option(None, "--concurrency", "-j", min=1, help="Calls in flight at once."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Call the models even for cached requests."),
+    record: bool = typer.Option(False, "--record", help="Record responses to .llmops/cassettes/<suite>.jsonl."),
+    replay: bool = typer.Option(False, "--replay", help="Answer from the recorded cassettes; no network."),
+    resume: str = typer.Option(None, "--resume", help="Finish an interrupted run.", metavar="RUN_ID"),
+    db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the results."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+) -> None:
+    """Run every prompt x model x case of the suites, score the outputs and store them with provenance."""
+    from llmopsctl.engine.plan import Filters, parse_shard, select_suites
+    from llmopsctl.engine.runner import RunOutcome, RunRequest, run_suite
+    from llmopsctl.report.format import jsonable
+    from llmopsctl.report.terminal import ProgressView, console, summary_table
+
+    if record and replay:
+        raise UsageError("--record and --replay exclude each other")
+    project = open_project()
+    out = console()
+    err = console(stderr=True)
+    with open_store(project, db) as store:
+        if resume:
+            run = store.get_run(resume)
+            if run is None:
+                raise UsageError(f"no run {resume!r} in the results database", hint="see `llmopsctl runs list`")
+            suites = [run["suite"]]
+        chosen = select_suites(project, suites or [])
+        if resume and len(chosen) != 1:
+            raise UsageError("--resume takes exactly one run")
+        filters = Filters(
+            prompts=tuple(prompt),
+            models=tuple(model),
+            cases=tuple(case),
+            tags=tuple(tag),
+            sample=sample,
+            seed=seed if seed is not None else project.settings.defaults.seed,
+            shard=parse_shard(shard) if shard else None,
+            repeat=repeat,
+        )
+        outcomes: list[RunOutcome] = []
+        for suite in chosen:
+            view = ProgressView(err, enabled=not quiet and not as_json)
+            request = RunRequest(
+                suite=suite,
+                filters=filters,
+                concurrency=concurrency,
+                use_cache=not no_cache,
+                record=record,
+                replay=replay,
+                resume=resume,
+            )
+            try:
+                outcome = run_suite(
+                    project,
+                    store,
+                    request,
+                    on_start=lambda run_id, total, s=suite.name, v=view: v.start(f"{s} ({run_id})", total),
+                    on_progress=view.update,
+                )
+            except KeyboardInterrupt:
+                view.stop()
+                err.print("[yellow]interrupted: results so far are saved; finish with `llmopsctl eval --resume RUN_ID`")
+                raise
+            finally:
+                view.stop()
+            outcomes.append(outcome)
+            if not as_json:
+                out.print(summary_table(suite.name, outcome.run_id, store.summary(outcome.run_id)))
+                _footer(out, outcome)
+        if as_json:
+            typer.echo(json.dumps(jsonable(_json(outcomes)), indent=2, sort_keys=True))
+    incomplete = [o for o in outcomes if o.status != "complete"]
+    if incomplete:
+        names = ", ".join(f"{o.run_id} ({o.progress.errors} errors)" for o in incomplete)
+        raise RunIncomplete(
+            f"not every case completed: {names}",
+            hint="errors are listed by `llmopsctl runs show RUN_ID --failed`; retry them with `llmopsctl eval --resume RUN_ID`",
+        )
+
+
+def _footer(out: Console, outcome: RunOutcome) -> None:
+    from llmopsctl.report.format import money
+    from llmopsctl.report.terminal import known_cost
+
+    p = outcome.progress
+    elapsed = max(time.monotonic() - p.started, 0.0)
+    parts = [
+        f"{p.done} calls in {elapsed:.1f}s",
+        f"{p.passed} passed",
+        f"{p.failed} failed",
+        f"{p.errors} errors",
+        f"{p.cached} cached",
+        f"cost {money(known_cost(p), p.unknown_cost)}",
+    ]
+    if outcome.skipped:
+        parts.insert(0, f"resumed ({outcome.skipped} already done)")
+    out.print(" · ".join(parts))
+
+
+def _json(outcomes: list[RunOutcome]) -> dict[str, Any]:
+    from llmopsctl.report.terminal import known_cost
+
+    runs = []
+    for o in outcomes:
+        p = o.progress
+        runs.append(
+            {
+                "run_id": o.run_id,
+                "suite": o.suite,
+                "status": o.status,
+                "cases": p.done,
+                "passed": p.passed,
+                "failed": p.failed,
+                "errors": p.errors,
+                "cached": p.cached,
+                "cost_usd": known_cost(p),
+                "unknown_cost": p.unknown_cost,
+                "input_tokens": p.input_tokens,
+                "output_tokens": p.output_tokens,
+            }
+        )
+    return {
+        "run_id": runs[0]["run_id"] if len(runs) == 1 else [r["run_id"] for r in runs],
+        "cases": sum(r["cases"] for r in runs),
+        "passed": sum(r["passed"] for r in runs),
+        "failed": sum(r["failed"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+        "cost_usd": None if all(r["cost_usd"] is None for r in runs) else sum(r["cost_usd"] or 0 for r in runs),
+        "runs": runs,
+    }

@@ -1,0 +1,1 @@
+"""Token cost: usage normalisation, pricing, budgets and reports."""

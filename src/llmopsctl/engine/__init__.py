@@ -1,0 +1,1 @@
+"""The eval engine: plan the matrix, execute it concurrently with limits, retries and a cache, score, persist."""

@@ -1,0 +1,362 @@
+"""Run work items concurrently: cache look-ups a chunk at a time, limits, retries with backoff, scoring,
+and results written to the store in batches while the run goes (a crash loses at most the last chunk)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from llmopsctl.cost.pricing import cost_of
+from llmopsctl.engine.limits import ModelLimits
+from llmopsctl.engine.plan import WorkItem
+from llmopsctl.engine.score import evaluate
+from llmopsctl.errors import ConfigError, ProviderError
+from llmopsctl.project.hashing import content_hash
+from llmopsctl.project.secrets import redact
+from llmopsctl.project.templating import render_messages
+from llmopsctl.providers.base import ChatRequest, ChatResponse, Provider
+from llmopsctl.providers.replay import Cassette, cassette_key
+from llmopsctl.scorers.base import ScoreContext
+from llmopsctl.store import Store
+
+CHUNK = 256  # items prepared, looked up in the cache and written per batch
+FLUSH_S = 1.0  # write buffered results at least this often
+MAX_BACKOFF_S = 60.0
+
+
+@dataclass
+class ModelRuntime:
+    provider: Provider
+    limits: ModelLimits
+    retries: int
+    timeout_s: float
+    pricing: dict[str, Any] | None
+    base_url: str | None
+
+
+@dataclass
+class Options:
+    concurrency: int = 8
+    use_cache: bool = True
+    cache_ttl_s: int | None = 7 * 86400
+    backoff_s: float = 0.5
+    cassette: Cassette | None = None  # record into this cassette when set
+    secrets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Progress:
+    total: int = 0
+    done: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    cached: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: Decimal = Decimal(0)
+    unknown_cost: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class _Prepared:
+    item: WorkItem
+    messages: list[dict[str, str]] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    request_hash: str | None = None
+    error: str | None = None
+
+
+class Executor:
+    def __init__(
+        self,
+        run_id: str,
+        store: Store,
+        runtimes: dict[str, ModelRuntime],
+        options: Options,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.run_id = run_id
+        self.store = store
+        self.runtimes = runtimes
+        self.options = options
+        self.on_progress = on_progress
+        self.progress = Progress()
+        self._results: list[dict[str, Any]] = []
+        self._scores: list[dict[str, Any]] = []
+        self._cache_new: list[tuple[str, dict[str, Any], datetime, datetime | None]] = []
+        self._last_flush = time.monotonic()
+
+    # -- public -------------------------------------------------------------------------------------------
+    async def run(self, items: Iterable[WorkItem], total: int) -> Progress:
+        self.progress.total = total
+        queue: asyncio.Queue[_Prepared | None] = asyncio.Queue(maxsize=max(self.options.concurrency * 2, CHUNK))
+        workers = [asyncio.create_task(self._worker(queue)) for _ in range(self.options.concurrency)]
+        try:
+            for chunk in _chunks(items, CHUNK):
+                prepared = [self._prepare(item) for item in chunk]
+                hits = self._cache_lookup(prepared)
+                for prep in prepared:
+                    if prep.error is not None:
+                        self._finish(prep, None, error=prep.error, error_kind="render", attempts=0, latency_ms=None)
+                    elif prep.request_hash in hits:
+                        response = ChatResponse.from_dict(hits[prep.request_hash])
+                        self._finish(prep, response, cached=True, attempts=0, latency_ms=0.0)
+                    else:
+                        await queue.put(prep)
+                self._maybe_flush()
+            for _ in workers:
+                await queue.put(None)
+            await asyncio.gather(*workers)
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            self.flush()
+        return self.progress
+
+    def flush(self) -> None:
+        """Write buffered results, scores and cache entries in one batch each."""
+        if self._results:
+            results, scores = self._results, self._scores
+            self._results, self._scores = [], []
+            self.store.write_results(results, scores)
+        if self._cache_new:
+            entries, self._cache_new = self._cache_new, []
+            self.store.cache_put_many(entries)
+        self._last_flush = time.monotonic()
+
+    # -- preparation --------------------------------------------------------------------------------------
+    def _prepare(self, item: WorkItem) -> _Prepared:
+        prep = _Prepared(item)
+        try:
+            prep.messages = render_messages(
+                item.prompt.messages, item.case.vars, what=f"prompt {item.prompt.name!r}, case {item.case.id!r}"
+            )
+        except ConfigError as exc:
+            prep.error = str(exc)
+            return prep
+        prep.params = {**item.prompt.params, **item.model.params}
+        runtime = self.runtimes[item.model.name]
+        prep.request_hash = content_hash(
+            {
+                "provider": item.model.provider,
+                "base_url": runtime.base_url,
+                "model": item.model.model,
+                "messages": prep.messages,
+                "params": prep.params,
+            },
+            32,
+        )
+        return prep
+
+    def _cache_lookup(self, prepared: list[_Prepared]) -> dict[str, dict[str, Any]]:
+        if not self.options.use_cache:
+            return {}
+        keys = [p.request_hash for p in prepared if p.request_hash is not None]
+        return self.store.cache_get_many(keys, datetime.now(timezone.utc)) if keys else {}
+
+    # -- calling the model ----------------------------------------------------------------------------------
+    async def _worker(self, queue: asyncio.Queue[_Prepared | None]) -> None:
+        while True:
+            prep = await queue.get()
+            if prep is None:
+                return
+            await self._call(prep)
+            self._maybe_flush()
+
+    async def _call(self, prep: _Prepared) -> None:
+        item = prep.item
+        runtime = self.runtimes[item.model.name]
+        assert prep.messages is not None
+        request = ChatRequest(
+            messages=tuple(prep.messages),
+            params=prep.params,
+            vars=item.case.vars,
+            case_id=item.case.id,
+            metadata=item.case.metadata,
+        )
+        estimate = sum(len(m["content"]) for m in prep.messages) // 4 + int(prep.params.get("max_tokens", 256))
+        attempts = 0
+        last_error: ProviderError | None = None
+        started = time.perf_counter()
+        while attempts <= runtime.retries:
+            attempts += 1
+            started = time.perf_counter()
+            acquired = False
+            try:
+                await runtime.limits.acquire(estimate)
+                acquired = True
+                response = await asyncio.wait_for(runtime.provider.complete(request), runtime.timeout_s + 5)
+            except ProviderError as exc:
+                last_error = exc
+            except asyncio.TimeoutError:
+                last_error = ProviderError(f"no answer within {runtime.timeout_s:g} s", transient=True)
+            else:
+                latency = (time.perf_counter() - started) * 1000
+                self._remember(prep, response)
+                self._finish(prep, response, attempts=attempts, latency_ms=latency)
+                return
+            finally:
+                if acquired:
+                    runtime.limits.release()
+            if not last_error.transient or attempts > runtime.retries:
+                break
+            await asyncio.sleep(self._backoff(attempts, last_error.retry_after))
+        assert last_error is not None
+        kind = "replay" if last_error.__class__.__name__ == "MissingRecording" else "provider"
+        message = last_error.message
+        if last_error.transient and attempts > 1:
+            message = f"{message} (gave up after {attempts} attempts)"
+        latency = (time.perf_counter() - started) * 1000
+        self._finish(prep, None, error=message, error_kind=kind, attempts=attempts, latency_ms=latency)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), MAX_BACKOFF_S)
+        base = self.options.backoff_s * (2 ** (attempt - 1))
+        return min(base * random.uniform(0.5, 1.5), MAX_BACKOFF_S)
+
+    def _remember(self, prep: _Prepared, response: ChatResponse) -> None:
+        item = prep.item
+        now = datetime.now(timezone.utc)
+        if self.options.use_cache and prep.request_hash is not None:
+            ttl = self.options.cache_ttl_s
+            expires = now + timedelta(seconds=ttl) if ttl is not None else None
+            self._cache_new.append((prep.request_hash, response.to_dict(), now, expires))
+        if self.options.cassette is not None and prep.messages is not None:
+            key = cassette_key(item.model.model, prep.messages, prep.params)
+            self.options.cassette.put(key, item.model.model, prep.messages, prep.params, response)
+
+    # -- results ------------------------------------------------------------------------------------------
+    def _finish(
+        self,
+        prep: _Prepared,
+        response: ChatResponse | None,
+        *,
+        cached: bool = False,
+        error: str | None = None,
+        error_kind: str | None = None,
+        attempts: int,
+        latency_ms: float | None,
+    ) -> None:
+        item = prep.item
+        runtime = self.runtimes[item.model.name]
+        cost: Decimal | None = None
+        score = passed = None
+        result_id = f"{self.run_id}/{item.item_key}"
+        if response is not None:
+            cost = Decimal(0) if cached else cost_of(response.usage, runtime.pricing)
+            ctx = ScoreContext(
+                output=response.output,
+                expected=item.case.expected,
+                vars=item.case.vars,
+                metadata=item.case.metadata,
+                latency_ms=latency_ms,
+                cost_usd=float(cost) if cost is not None else None,
+                finish_reason=response.finish_reason,
+            )
+            verdict = evaluate(item.suite, item.case, ctx)
+            score, passed = verdict.score, verdict.passed
+            if verdict.error:
+                error, error_kind = verdict.error, "scorer"
+            for idx, row in enumerate(verdict.rows):
+                self._scores.append(
+                    {
+                        "result_id": result_id,
+                        "run_id": self.run_id,
+                        "idx": idx,
+                        "scorer": row.scorer,
+                        "metric": row.metric,
+                        "value": row.value,
+                        "passed": row.passed,
+                        "weight": row.weight,
+                        "reason": row.reason,
+                        "error": row.error,
+                    }
+                )
+        if error is not None:
+            error = redact(error, self.options.secrets)
+        usage = response.usage if response is not None else None
+        self._results.append(
+            {
+                "id": result_id,
+                "run_id": self.run_id,
+                "item_key": item.item_key,
+                "suite": item.suite.name,
+                "case_key": item.case_key,
+                "prompt_name": item.prompt.name,
+                "prompt_hash": item.prompt.hash,
+                "model_name": item.model.name,
+                "model_hash": item.model.hash,
+                "dataset_name": item.dataset.name,
+                "dataset_hash": item.dataset.hash,
+                "case_id": item.case.id,
+                "repeat_index": item.repeat_index,
+                "provider": item.model.provider,
+                "model_id": item.model.model,
+                "response_model": response.response_model if response else None,
+                "response_id": response.response_id if response else None,
+                "finish_reason": response.finish_reason if response else None,
+                "request_hash": prep.request_hash,
+                "messages": prep.messages,
+                "vars": item.case.vars,
+                "expected": item.case.expected,
+                "output": response.output if response else None,
+                "latency_ms": latency_ms,
+                **(usage.to_dict() if usage else {}),
+                "cost_usd": cost,
+                "cached": cached,
+                "attempts": attempts,
+                "error": error,
+                "error_kind": error_kind,
+                "score": score,
+                "passed": passed if error is None else None,
+            }
+        )
+        self._count(response, cached, cost, error, passed)
+
+    def _count(
+        self, response: ChatResponse | None, cached: bool, cost: Decimal | None, error: str | None, passed: bool | None
+    ) -> None:
+        p = self.progress
+        p.done += 1
+        if error is not None:
+            p.errors += 1
+        elif passed is False:
+            p.failed += 1
+        else:
+            p.passed += 1
+        if cached:
+            p.cached += 1
+        if response is not None:
+            p.input_tokens += response.usage.input_tokens or 0
+            p.output_tokens += response.usage.output_tokens or 0
+            if cost is None:
+                p.unknown_cost += 1
+            else:
+                p.cost += cost
+        if self.on_progress is not None:
+            self.on_progress(p)
+
+    def _maybe_flush(self) -> None:
+        if len(self._results) >= CHUNK or time.monotonic() - self._last_flush >= FLUSH_S:
+            self.flush()
+
+
+def _chunks(items: Iterable[WorkItem], size: int) -> Iterator[list[WorkItem]]:
+    chunk: list[WorkItem] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

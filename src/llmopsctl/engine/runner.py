@@ -1,0 +1,216 @@
+"""One eval run end to end: resolve models and keys, open the store, execute, record status and provenance."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets as pysecrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from llmopsctl import __version__
+from llmopsctl.engine.execute import Executor, ModelRuntime, Options, Progress
+from llmopsctl.engine.limits import ModelLimits
+from llmopsctl.engine.plan import Filters, Plan, plan_suite
+from llmopsctl.errors import ConfigError, UsageError
+from llmopsctl.project.model import ModelConfig, Project, Suite
+from llmopsctl.providers.base import ModelSpec
+from llmopsctl.providers.replay import Cassette
+from llmopsctl.store import Store
+
+KEYED_PROVIDERS = {"openai": "https://api.openai.com", "anthropic": "https://api.anthropic.com"}
+CI_VARS = {
+    "GITHUB_ACTIONS": "github-actions",
+    "GITLAB_CI": "gitlab-ci",
+    "BUILDKITE": "buildkite",
+    "CIRCLECI": "circleci",
+    "JENKINS_URL": "jenkins",
+    "TF_BUILD": "azure-pipelines",
+}
+
+
+@dataclass
+class RunRequest:
+    suite: Suite
+    filters: Filters = field(default_factory=Filters)
+    concurrency: int | None = None
+    use_cache: bool = True
+    record: bool = False
+    replay: bool = False
+    resume: str | None = None  # run id
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    suite: str
+    status: str
+    progress: Progress
+    planned: int
+    skipped: int = 0  # already done before a resume
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    return f"{now:%Y%m%d-%H%M%S}-{pysecrets.token_hex(3)}"
+
+
+def detect_ci() -> str | None:
+    for var, name in CI_VARS.items():
+        if os.environ.get(var):
+            return name
+    return "ci" if os.environ.get("CI", "").lower() in ("1", "true", "yes") else None
+
+
+def cassette_path(project: Project, suite: str) -> Path:
+    return project.root / ".llmops" / "cassettes" / f"{suite}.jsonl"
+
+
+def _spec(project: Project, model: ModelConfig, *, replay: Cassette | None) -> ModelSpec:
+    data = model.data
+    options = dict(data.get("options") or {})
+    options.setdefault("root", str(project.root))
+    timeout = float(data.get("timeout_s") or project.settings.defaults.timeout_s)
+    if replay is not None or model.provider == "replay":
+        cassette = replay or Cassette(project.root / str(options.get("cassette", "")))
+        options["cassette"] = str(cassette.path)
+        options["_cassette"] = cassette
+        return ModelSpec(model.name, "replay", model.model, None, None, model.params, {}, timeout, options)
+    api_key = None
+    env_name = model.api_key_env
+    if env_name:
+        api_key = os.environ.get(env_name)
+        if not api_key:
+            raise ConfigError(
+                f"model {model.name!r} needs the environment variable {env_name} (its API key), which is not set",
+                hint=f"export {env_name}=..., or run offline with --replay or another --model",
+            )
+    elif model.provider in KEYED_PROVIDERS and not data.get("base_url"):
+        raise ConfigError(
+            f"model {model.name!r} calls {KEYED_PROVIDERS[model.provider]} but names no api_key_env",
+            hint="add `api_key_env: OPENAI_API_KEY` (the NAME of the variable) to the model file",
+        )
+    headers = dict(data.get("headers") or {})
+    return ModelSpec(
+        model.name, model.provider, model.model, data.get("base_url"), api_key, model.params, headers, timeout, options
+    )
+
+
+def build_runtimes(project: Project, plan: Plan, replay: Cassette | None) -> tuple[dict[str, ModelRuntime], list[str]]:
+    """Providers for the plan's models; every key is checked before any request is sent."""
+    from llmopsctl.providers.registry import provider_class
+
+    specs = {m.name: (m, _spec(project, m, replay=replay)) for m in plan.models}
+    runtimes: dict[str, ModelRuntime] = {}
+    secrets = [s.api_key for _, s in specs.values() if s.api_key]
+    for name, (model, spec) in specs.items():
+        provider = provider_class(spec.provider)(spec)
+        limits = model.limits
+        runtimes[name] = ModelRuntime(
+            provider=provider,
+            limits=ModelLimits(limits.get("concurrency"), limits.get("rpm"), limits.get("tpm")),
+            retries=int(model.data.get("retries", project.settings.defaults.retries)),
+            timeout_s=spec.timeout_s,
+            pricing=model.pricing,
+            base_url=spec.base_url,
+        )
+    return runtimes, secrets
+
+
+def run_suite(
+    project: Project,
+    store: Store,
+    request: RunRequest,
+    on_start: Callable[[str, int], None] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> RunOutcome:
+    suite = request.suite
+    filters = request.filters
+    run_id = request.resume
+    done: set[str] = set()
+    if run_id is not None:
+        previous = store.get_run(run_id)
+        if previous is None:
+            raise UsageError(f"no run {run_id!r} in {project.db_path}", hint="`llmopsctl runs list` shows the runs")
+        if previous["suite"] != suite.name:
+            raise UsageError(f"run {run_id} is of suite {previous['suite']!r}, not {suite.name!r}")
+        filters = Filters.from_dict((previous.get("args") or {}).get("filters") or {})
+        done = store.done_item_keys(run_id)
+    plan = plan_suite(project, suite, filters)
+    cassette: Cassette | None = None
+    if request.replay or request.record:
+        cassette = Cassette(cassette_path(project, suite.name))
+    runtimes, secrets = build_runtimes(project, plan, cassette if request.replay else None)
+    defaults = project.settings.defaults
+    options = Options(
+        concurrency=request.concurrency or int(suite.data.get("concurrency") or defaults.concurrency),
+        use_cache=request.use_cache and not request.replay,
+        cache_ttl_s=defaults.cache_ttl_s,
+        backoff_s=float(project.settings.data.get("defaults", {}).get("backoff_s", 0.5)),
+        cassette=cassette if request.record else None,
+        secrets=secrets,
+    )
+    if run_id is None:
+        run_id = new_run_id()
+        store.create_run(_run_row(project, suite, run_id, plan, filters, request))
+    else:
+        store.update_run(run_id, status="running", finished_at=None)
+    todo = (item for item in plan.items() if item.item_key not in done)
+    remaining = max(plan.size - len(done), 0)
+    if on_start is not None:
+        on_start(run_id, remaining)
+    executor = Executor(run_id, store, runtimes, options, on_progress)
+    status = "interrupted"
+    try:
+        progress = asyncio.run(_execute(executor, todo, remaining, runtimes))
+        status = "complete" if progress.errors == 0 else "incomplete"
+    except KeyboardInterrupt:
+        executor.flush()
+        raise
+    finally:
+        store.update_run(run_id, status=status, finished_at=datetime.now(timezone.utc))
+        store.checkpoint()
+        if cassette is not None and request.record:
+            cassette.save(secrets)
+    return RunOutcome(run_id, suite.name, status, progress, plan.size, len(done))
+
+
+async def _execute(executor: Executor, todo: Any, total: int, runtimes: dict[str, ModelRuntime]) -> Progress:
+    try:
+        return await executor.run(todo, total)
+    finally:
+        for runtime in runtimes.values():
+            await runtime.provider.aclose()
+
+
+def _run_row(project: Project, suite: Suite, run_id: str, plan: Plan, filters: Filters, req: RunRequest) -> dict[str, Any]:
+    from llmopsctl import gitio
+
+    git = gitio.state(project.root)
+    return {
+        "id": run_id,
+        "suite": suite.name,
+        "status": "running",
+        "started_at": datetime.now(timezone.utc),
+        "git_sha": git.sha,
+        "git_branch": git.branch,
+        "git_dirty": git.dirty,
+        "tool_version": __version__,
+        "suite_hash": suite.hash,
+        "hashes": {
+            "prompts": {p.name: p.hash for p in plan.prompts},
+            "models": {m.name: m.hash for m in plan.models},
+            "datasets": {d.name: d.hash for d, _ in plan.datasets},
+        },
+        "ci": detect_ci(),
+        "args": {
+            "filters": filters.to_dict(),
+            "cache": req.use_cache,
+            "replay": req.replay,
+            "record": req.record,
+        },
+        "planned": plan.size,
+    }

@@ -1,0 +1,84 @@
+"""Apply a case's assertions (the suite's defaults plus its own) to an output and combine them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmopsctl.project.model import Case, Suite
+from llmopsctl.scorers.base import Score, ScoreContext, ScorerError
+
+
+@dataclass
+class ScoreRow:
+    scorer: str
+    value: float | None
+    passed: bool | None
+    weight: float
+    metric: str | None
+    reason: str = ""
+    error: str | None = None
+
+
+@dataclass
+class Verdict:
+    rows: list[ScoreRow] = field(default_factory=list)
+    score: float | None = None
+    passed: bool | None = None
+    error: str | None = None  # a scorer that could not run
+
+
+def _render_value(value: Any, case: Case) -> Any:
+    if isinstance(value, str) and ("{{" in value or "{%" in value):
+        from llmopsctl.project.templating import render
+
+        context = {**case.vars, "vars": case.vars, "expected": case.expected, "metadata": case.metadata}
+        return render(value, context, what=f"assertion value of case {case.id!r}")
+    return value
+
+
+def evaluate(suite: Suite, case: Case, ctx: ScoreContext) -> Verdict:
+    from llmopsctl.errors import ConfigError
+    from llmopsctl.scorers.registry import resolve, run_scorer
+
+    verdict = Verdict()
+    assertions = suite.asserts + case.asserts
+    if not assertions:
+        return verdict
+    errors: list[str] = []
+    for assertion in assertions:
+        type_name = str(assertion.get("type"))
+        weight = float(assertion.get("weight", 1))
+        metric = assertion.get("metric")
+        try:
+            spec, negate = resolve(type_name)
+            value = assertion.get("value")
+            if value is None and spec.needs_value:
+                value = case.expected
+            config = dict(assertion.get("config") or {})
+            if "threshold" in assertion:
+                config["threshold"] = assertion["threshold"]
+            score: Score = run_scorer(spec, negate, ctx, _render_value(value, case), config)
+        except (ScorerError, ConfigError) as exc:
+            errors.append(f"{type_name}: {exc}")
+            verdict.rows.append(ScoreRow(type_name, None, None, weight, metric, error=str(exc)))
+            continue
+        except Exception as exc:  # a plugin scorer that raises is an error on this case, not a crash
+            errors.append(f"{type_name}: {type(exc).__name__}: {exc}")
+            verdict.rows.append(ScoreRow(type_name, None, None, weight, metric, error=f"{type(exc).__name__}: {exc}"))
+            continue
+        verdict.rows.append(ScoreRow(type_name, score.value, score.passed, weight, metric, score.reason))
+    if errors:
+        verdict.error = "; ".join(errors)
+        return verdict
+    total_weight = sum(r.weight for r in verdict.rows)
+    if total_weight > 0:
+        verdict.score = sum((r.value or 0.0) * r.weight for r in verdict.rows) / total_weight
+    else:
+        verdict.score = 1.0 if all(r.passed for r in verdict.rows) else 0.0
+    threshold = case.threshold if case.threshold is not None else suite.threshold
+    if threshold is not None:
+        verdict.passed = verdict.score >= threshold - 1e-12
+    else:
+        verdict.passed = all(r.passed for r in verdict.rows if r.weight > 0)
+    return verdict

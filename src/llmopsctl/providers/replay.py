@@ -1,0 +1,99 @@
+"""Cassettes: recorded requests and responses (JSONL, sorted by key), and the provider that replays them."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from llmopsctl.errors import MissingRecording, ProviderError
+from llmopsctl.project.hashing import canonical_json, content_hash
+from llmopsctl.providers.base import ChatRequest, ChatResponse, ModelSpec
+
+
+def cassette_key(model: str, messages: Any, params: dict[str, Any]) -> str:
+    """Identifies a request independently of where it is sent (base URL, key, provider)."""
+    return content_hash({"model": model, "messages": list(messages), "params": params}, 24)
+
+
+class Cassette:
+    """A cassette file in memory. `save` writes it atomically in a stable order, so git diffs stay small."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.dirty = False
+        if path.exists():
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ProviderError(f"cannot read cassette {self.path}: {exc.strerror}") from None
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+                self.entries[str(entry["key"])] = entry
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise ProviderError(f"{self.path}:{number}: not a cassette entry") from None
+
+    def get(self, key: str) -> ChatResponse | None:
+        entry = self.entries.get(key)
+        return ChatResponse.from_dict(entry["response"]) if entry else None
+
+    def put(self, key: str, model: str, messages: Any, params: dict[str, Any], response: ChatResponse) -> None:
+        self.entries[key] = {
+            "key": key,
+            "model": model,
+            "messages": list(messages),
+            "params": params,
+            "response": response.to_dict(),
+        }
+        self.dirty = True
+
+    def save(self, secrets: list[str]) -> None:
+        from llmopsctl.project.secrets import redact
+
+        if not self.dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lines = [redact(canonical_json(self.entries[k]), secrets) for k in sorted(self.entries)]
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".cassette-")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write("\n".join(lines) + ("\n" if lines else ""))
+        os.replace(tmp, self.path)
+        self.dirty = False
+
+
+class ReplayProvider:
+    """Answers from a cassette with no network. spec.options: `cassette` (path), `model` (recorded model id)."""
+
+    def __init__(self, spec: ModelSpec, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.spec = spec
+        path = spec.options.get("cassette")
+        if not path:
+            raise ProviderError(f"replay model {spec.name!r} needs options.cassette (a cassette file)")
+        cassette = spec.options.get("_cassette")
+        self.cassette: Cassette = cassette if isinstance(cassette, Cassette) else Cassette(Path(path))
+        self.recorded_model = str(spec.options.get("model") or spec.model)
+
+    async def complete(self, request: ChatRequest) -> ChatResponse:
+        params = {**self.spec.params, **request.params}
+        key = cassette_key(self.recorded_model, request.messages, params)
+        response = self.cassette.get(key)
+        if response is None:
+            raise MissingRecording(
+                f"no recording for case {request.case_id!r} with model {self.spec.name!r} in {self.cassette.path}",
+                hint="record it with `llmopsctl eval --record` (needs the real model and its API key)",
+            )
+        return response
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,1 @@
+"""Renderers: terminal (rich), Markdown, JUnit XML, JSON."""
