@@ -68,8 +68,10 @@ def _global(
 
 
 def _register() -> None:
+    from llmopsctl.cli import data as data_cmd
     from llmopsctl.cli import eval as eval_cmd
     from llmopsctl.cli import init as init_cmd
+    from llmopsctl.cli import runs as runs_cmd
     from llmopsctl.cli import schema as schema_cmd
     from llmopsctl.cli import validate as validate_cmd
 
@@ -77,6 +79,9 @@ def _register() -> None:
     app.command("validate")(validate_cmd.validate)
     app.command("schema")(schema_cmd.schema)
     app.command("eval")(eval_cmd.eval_command)
+    app.add_typer(runs_cmd.runs_app, name="runs")
+    app.command("sql")(data_cmd.sql)
+    app.add_typer(data_cmd.cache_app, name="cache")
 
 
 _register()

@@ -1,0 +1,49 @@
+# Set-up: `make demo` (offline end-to-end run) and `make test` (the whole check suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= $(or $(TMPDIR),/tmp)/llmopsctl-demo
+
+.PHONY: demo test lint typecheck unit bench install dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed
+	rm -rf $(DEMO_DIR)
+	$(BIN)/llmopsctl init $(DEMO_DIR)
+	$(BIN)/llmopsctl -C $(DEMO_DIR) validate
+	$(BIN)/llmopsctl -C $(DEMO_DIR) eval
+	$(BIN)/llmopsctl -C $(DEMO_DIR) runs list
+
+lint: dev
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/python tools/build_schemas.py --check
+
+typecheck: dev
+	$(BIN)/mypy
+
+unit: dev
+	$(BIN)/pytest
+
+test: lint typecheck unit
+
+bench: dev
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
