@@ -32,3 +32,72 @@ def state(path: Path) -> GitState:
     finally:
         repo.close()
     return GitState(sha, branch, dirty)
+
+
+class GitError(Exception):
+    """A git operation failed (not a repository, unknown ref, ...)."""
+
+
+def _repo(path: Path):  # type: ignore[no-untyped-def]
+    import git
+
+    try:
+        return git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitError(f"{path} is not inside a git repository") from None
+
+
+def resolve_ref(path: Path, ref: str) -> str | None:
+    """The commit sha `ref` names, or None when it names nothing."""
+    import git
+
+    repo = _repo(path)
+    try:
+        return str(repo.commit(ref).hexsha)
+    except (git.BadName, ValueError, git.GitCommandError):
+        return None
+    finally:
+        repo.close()
+
+
+def file_at(path: Path, ref: str, file: Path) -> str | None:
+    """Text of `file` (absolute or relative to the repo's working tree) as committed at `ref`; None if absent."""
+    import git
+
+    repo = _repo(path)
+    try:
+        top = Path(str(repo.working_tree_dir)).resolve()
+        rel = (file.resolve() if file.is_absolute() else (path.resolve() / file)).relative_to(top).as_posix()
+        try:
+            blob = repo.commit(ref).tree / rel
+        except KeyError:
+            return None
+        except (git.BadName, ValueError) as exc:
+            raise GitError(f"unknown git ref {ref!r}") from exc
+        data: bytes = blob.data_stream.read()
+        return data.decode("utf-8")
+    finally:
+        repo.close()
+
+
+def changed_files(path: Path, ref: str) -> list[Path]:
+    """Files that differ between `ref` (its merge base with HEAD) and the working tree, untracked ones included."""
+    import git
+
+    repo = _repo(path)
+    try:
+        top = Path(str(repo.working_tree_dir)).resolve()
+        try:
+            base = repo.merge_base(ref, "HEAD") if repo.head.is_valid() else []
+            base_commit = base[0] if base else repo.commit(ref)
+        except (git.BadName, ValueError, git.GitCommandError) as exc:
+            raise GitError(f"unknown git ref {ref!r}") from exc
+        names: set[str] = set()
+        for diff in base_commit.diff(None):
+            for name in (diff.a_path, diff.b_path):
+                if name:
+                    names.add(name)
+        names.update(repo.untracked_files)
+        return sorted(top / n for n in names)
+    finally:
+        repo.close()

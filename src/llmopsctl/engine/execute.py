@@ -105,10 +105,10 @@ class Executor:
                 hits = self._cache_lookup(prepared)
                 for prep in prepared:
                     if prep.error is not None:
-                        self._finish(prep, None, error=prep.error, error_kind="render", attempts=0, latency_ms=None)
+                        await self._finish(prep, None, error=prep.error, error_kind="render", attempts=0, latency_ms=None)
                     elif prep.request_hash in hits:
                         response = ChatResponse.from_dict(hits[prep.request_hash])
-                        self._finish(prep, response, cached=True, attempts=0, latency_ms=0.0)
+                        await self._finish(prep, response, cached=True, attempts=0, latency_ms=0.0)
                     else:
                         await queue.put(prep)
                 self._maybe_flush()
@@ -202,7 +202,7 @@ class Executor:
             else:
                 latency = (time.perf_counter() - started) * 1000
                 self._remember(prep, response)
-                self._finish(prep, response, attempts=attempts, latency_ms=latency)
+                await self._finish(prep, response, attempts=attempts, latency_ms=latency)
                 return
             finally:
                 if acquired:
@@ -216,7 +216,7 @@ class Executor:
         if last_error.transient and attempts > 1:
             message = f"{message} (gave up after {attempts} attempts)"
         latency = (time.perf_counter() - started) * 1000
-        self._finish(prep, None, error=message, error_kind=kind, attempts=attempts, latency_ms=latency)
+        await self._finish(prep, None, error=message, error_kind=kind, attempts=attempts, latency_ms=latency)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -236,7 +236,7 @@ class Executor:
             self.options.cassette.put(key, item.model.model, prep.messages, prep.params, response)
 
     # -- results ------------------------------------------------------------------------------------------
-    def _finish(
+    async def _finish(
         self,
         prep: _Prepared,
         response: ChatResponse | None,
@@ -250,10 +250,12 @@ class Executor:
         item = prep.item
         runtime = self.runtimes[item.model.name]
         cost: Decimal | None = None
+        nominal: Decimal | None = None
         score = passed = None
         result_id = f"{self.run_id}/{item.item_key}"
         if response is not None:
-            cost = Decimal(0) if cached else cost_of(response.usage, runtime.pricing)
+            nominal = cost_of(response.usage, runtime.pricing)
+            cost = Decimal(0) if cached else nominal  # a cached answer costs nothing again
             ctx = ScoreContext(
                 output=response.output,
                 expected=item.case.expected,
@@ -263,7 +265,7 @@ class Executor:
                 cost_usd=float(cost) if cost is not None else None,
                 finish_reason=response.finish_reason,
             )
-            verdict = evaluate(item.suite, item.case, ctx)
+            verdict = await evaluate(item.suite, item.case, ctx)
             score, passed = verdict.score, verdict.passed
             if verdict.error:
                 error, error_kind = verdict.error, "scorer"
@@ -313,6 +315,7 @@ class Executor:
                 "latency_ms": latency_ms,
                 **(usage.to_dict() if usage else {}),
                 "cost_usd": cost,
+                "cost_nominal_usd": nominal,
                 "cached": cached,
                 "attempts": attempts,
                 "error": error,

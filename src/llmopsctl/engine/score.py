@@ -37,7 +37,7 @@ def _render_value(value: Any, case: Case) -> Any:
     return value
 
 
-def evaluate(suite: Suite, case: Case, ctx: ScoreContext) -> Verdict:
+async def evaluate(suite: Suite, case: Case, ctx: ScoreContext) -> Verdict:
     from llmopsctl.errors import ConfigError
     from llmopsctl.scorers.registry import resolve, run_scorer
 
@@ -58,7 +58,7 @@ def evaluate(suite: Suite, case: Case, ctx: ScoreContext) -> Verdict:
             config = dict(assertion.get("config") or {})
             if "threshold" in assertion:
                 config["threshold"] = assertion["threshold"]
-            score: Score = run_scorer(spec, negate, ctx, _render_value(value, case), config)
+            score: Score = await run_scorer(spec, negate, ctx, _render_value(value, case), config)
         except (ScorerError, ConfigError) as exc:
             errors.append(f"{type_name}: {exc}")
             verdict.rows.append(ScoreRow(type_name, None, None, weight, metric, error=str(exc)))

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from llmopsctl.providers.base import ChatResponse
+
+
+class ModelServices(Protocol):
+    """Model calls for model-graded and semantic scorers, made through the engine (cached, retried, costed)."""
+
+    async def chat(
+        self, model: str, messages: list[dict[str, str]], params: dict[str, Any] | None = None
+    ) -> ChatResponse: ...
+
+    async def embed(self, model: str, texts: list[str]) -> list[list[float]]: ...
 
 
 @dataclass(frozen=True)
@@ -15,6 +28,8 @@ class ScoreContext:
     latency_ms: float | None = None
     cost_usd: float | None = None
     finish_reason: str | None = None
+    services: ModelServices | None = None
+    root: str | None = None  # the project root, for scorers that read files of the repo
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -75,8 +76,14 @@ def known_types() -> list[str]:
     return names + [NEGATION + n for n in names if registry()[n].negatable]
 
 
-def run_scorer(spec: ScorerSpec, negate: bool, ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
-    score = coerce(spec.load()(ctx, value, config), threshold=float(config.get("threshold", 0.5)))
+async def run_scorer(
+    spec: ScorerSpec, negate: bool, ctx: ScoreContext, value: Any, config: dict[str, Any]
+) -> Score:
+    """Run one scorer; scorer functions may be plain or `async def` (model-graded ones call models)."""
+    result = spec.load()(ctx, value, config)
+    if inspect.isawaitable(result):
+        result = await result
+    score = coerce(result, threshold=float(config.get("threshold", 0.5)))
     if negate:
         return Score(1.0 - score.value, not score.passed, f"not: {score.reason}")
     return score

@@ -70,7 +70,8 @@ CREATE TABLE results (
     cached_input_tokens BIGINT,
     cache_write_tokens BIGINT,
     reasoning_tokens BIGINT,
-    cost_usd DECIMAL(20, 10),
+    cost_usd DECIMAL(20, 10),  -- what this call cost: 0 when answered from the cache, NULL when unknown
+    cost_nominal_usd DECIMAL(20, 10),  -- what the call costs at list price, cached or not
     cached BOOLEAN,
     attempts INTEGER,
     error VARCHAR,

@@ -74,6 +74,7 @@ RESULT_COLUMNS: dict[str, str] = {
     "cache_write_tokens": "BIGINT",
     "reasoning_tokens": "BIGINT",
     "cost_usd": "DECIMAL(20,10)",
+    "cost_nominal_usd": "DECIMAL(20,10)",
     "cached": "BOOLEAN",
     "attempts": "INTEGER",
     "error": "VARCHAR",

@@ -1,0 +1,107 @@
+"""Baseline files (.llmops/baselines/<suite>.json): per-case results of a reference run, committed to git.
+
+The format is stable on purpose: sorted keys, fixed precision and one case per block, so that the diff of a
+baseline in a pull request is small and reviewable.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from llmopsctl.compare.caseset import CaseSet, CaseStats
+from llmopsctl.errors import ConfigError
+
+FORMAT = 1
+PRECISION = 4
+
+
+def baseline_path(root: Path, suite: str) -> Path:
+    return root / ".llmops" / "baselines" / f"{suite}.json"
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), PRECISION)
+
+
+def to_document(caseset: CaseSet, suite_hash: str | None = None) -> dict[str, Any]:
+    run = caseset.run
+    cases: dict[str, Any] = {}
+    for key in sorted(caseset.cases):
+        c = caseset.cases[key]
+        cases[key] = {
+            "prompt": c.prompt,
+            "model": c.model,
+            "dataset": c.dataset,
+            "case_id": c.case_id,
+            "outcomes": [1 if o else 0 for o in c.outcomes],
+            "pass_rate": _round(c.pass_rate),
+            "scores": [_round(s) for s in c.scores],
+            "score": _round(c.score),
+            "assertions": {k: _round(v) for k, v in sorted(c.assertions.items())},
+            "metrics": {k: _round(v) for k, v in sorted(c.metrics.items())},
+            "errors": c.errors,
+            "output_hash": c.output_hash,
+            "input_tokens": _round(c.input_tokens),
+            "output_tokens": _round(c.output_tokens),
+            "cost_usd": None if c.cost_usd is None else format(c.cost_usd.quantize(Decimal("1e-10")).normalize(), "f"),
+            "latency_ms": [round(x, 1) for x in c.latency_ms],
+        }
+    return {
+        "format": FORMAT,
+        "suite": caseset.suite,
+        "run": {
+            "id": run.get("id"),
+            "git_sha": run.get("git_sha"),
+            "started_at": str(run["started_at"]) if run.get("started_at") else None,
+            "tool_version": run.get("tool_version"),
+        },
+        "hashes": {**(run.get("hashes") or {}), "suite": suite_hash or run.get("suite_hash")},
+        "metrics": {k: _round(v) for k, v in sorted(caseset.metrics.items())},
+        "cases": cases,
+    }
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def from_document(document: Any, label: str, where: str) -> CaseSet:
+    if not isinstance(document, dict) or document.get("format") != FORMAT or not isinstance(document.get("cases"), dict):
+        raise ConfigError(f"{where} is not an llmopsctl baseline (format {FORMAT})")
+    cases: dict[str, CaseStats] = {}
+    try:
+        for key, c in document["cases"].items():
+            cases[key] = CaseStats(
+                key=key,
+                prompt=c["prompt"],
+                model=c["model"],
+                dataset=c["dataset"],
+                case_id=str(c["case_id"]),
+                outcomes=[bool(o) for o in c.get("outcomes", [])],
+                scores=[float(s) for s in c.get("scores", []) if s is not None],
+                assertions={k: float(v) for k, v in (c.get("assertions") or {}).items() if v is not None},
+                metrics={k: float(v) for k, v in (c.get("metrics") or {}).items() if v is not None},
+                errors=int(c.get("errors", 0)),
+                output_hash=c.get("output_hash"),
+                input_tokens=c.get("input_tokens"),
+                output_tokens=c.get("output_tokens"),
+                cost_usd=Decimal(c["cost_usd"]) if c.get("cost_usd") is not None else None,
+                latency_ms=[float(x) for x in c.get("latency_ms", [])],
+            )
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise ConfigError(f"{where}: malformed baseline entry ({type(exc).__name__}: {exc})") from None
+    run = dict(document.get("run") or {})
+    run["hashes"] = document.get("hashes") or {}
+    metrics = {k: float(v) for k, v in (document.get("metrics") or {}).items() if v is not None}
+    return CaseSet(label, str(document.get("suite")), cases, run, metrics)
+
+
+def loads(text: str, label: str, where: str) -> CaseSet:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{where}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    return from_document(document, label, where)

@@ -1,0 +1,187 @@
+"""Compare a head result set with a base case by case, with statistics that separate regressions from noise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from llmopsctl.compare import stats
+from llmopsctl.compare.caseset import CaseSet, CaseStats
+
+STATUSES = ("regressed", "improved", "flaky", "error", "new", "removed", "unchanged")
+
+
+@dataclass
+class CaseDiff:
+    key: str
+    status: str
+    base: CaseStats | None
+    head: CaseStats | None
+    reason: str = ""
+
+    @property
+    def score_delta(self) -> float | None:
+        if self.base is None or self.head is None or self.base.score is None or self.head.score is None:
+            return None
+        return self.head.score - self.base.score
+
+
+@dataclass
+class Aggregate:
+    n_pairs: int = 0  # paired observations (repeats matched by index)
+    pass_rate_base: float | None = None
+    pass_rate_head: float | None = None
+    pass_ci_base: tuple[float, float] | None = None
+    pass_ci_head: tuple[float, float] | None = None
+    discordant_lost: int = 0  # pass -> fail pairs (McNemar b)
+    discordant_gained: int = 0  # fail -> pass pairs (McNemar c)
+    mcnemar_p: float | None = None
+    cohens_h: float | None = None
+    score_base: float | None = None
+    score_head: float | None = None
+    score_diff: float | None = None
+    score_diff_ci: tuple[float, float] | None = None
+    score_p: float | None = None
+    effect_size: float | None = None
+    cost_base: Decimal | None = None
+    cost_head: Decimal | None = None
+    tokens_base: float | None = None
+    tokens_head: float | None = None
+    p50_base: float | None = None
+    p50_head: float | None = None
+    p95_base: float | None = None
+    p95_head: float | None = None
+    metrics: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+
+    @property
+    def cost_increase_pct(self) -> float | None:
+        if self.cost_base is None or self.cost_head is None or self.cost_base == 0:
+            return None
+        return float((self.cost_head - self.cost_base) / self.cost_base * 100)
+
+
+@dataclass
+class DiffResult:
+    suite: str
+    base: CaseSet
+    head: CaseSet
+    cases: list[CaseDiff]
+    aggregate: Aggregate
+
+    def by_status(self, status: str) -> list[CaseDiff]:
+        return [c for c in self.cases if c.status == status]
+
+    def counts(self) -> dict[str, int]:
+        return {s: len(self.by_status(s)) for s in STATUSES}
+
+
+def _rename(key: str, pairs: dict[str, str]) -> str:
+    """Apply --pair OLD=NEW to a base key's prompt or model component."""
+    parts = key.split("/", 3)
+    if len(parts) != 4:
+        return key
+    prompt, model, dataset, case_id = parts
+    return "/".join((pairs.get(prompt, prompt), pairs.get(model, model), dataset, case_id))
+
+
+def classify(base: CaseStats | None, head: CaseStats | None) -> tuple[str, str]:
+    if base is None:
+        return "new", "not in the base"
+    if head is None:
+        return "removed", "not in the head"
+    if not head.outcomes:
+        return "error", f"every repeat errored in the head ({head.errors})"
+    if head.flaky:
+        return "flaky", f"repeats disagree: {sum(head.outcomes)}/{len(head.outcomes)} passed"
+    base_rate, head_rate = base.pass_rate, head.pass_rate
+    if base_rate is None:
+        return ("improved" if head_rate else "unchanged"), "the base errored"
+    assert head_rate is not None
+    if head_rate < base_rate:
+        return "regressed", f"passed {base_rate:.0%} of repeats in the base, {head_rate:.0%} now"
+    if head_rate > base_rate:
+        return "improved", f"passed {base_rate:.0%} of repeats in the base, {head_rate:.0%} now"
+    return "unchanged", ""
+
+
+def diff(base: CaseSet, head: CaseSet, *, pairs: dict[str, str] | None = None, seed: int = 0) -> DiffResult:
+    base_cases = {_rename(k, pairs or {}): v for k, v in base.cases.items()}
+    keys = sorted(set(base_cases) | set(head.cases))
+    cases = []
+    for key in keys:
+        status, reason = classify(base_cases.get(key), head.cases.get(key))
+        cases.append(CaseDiff(key, status, base_cases.get(key), head.cases.get(key), reason))
+    return DiffResult(head.suite or base.suite, base, head, cases, _aggregate(cases, base, head, seed))
+
+
+def _aggregate(cases: list[CaseDiff], base: CaseSet, head: CaseSet, seed: int) -> Aggregate:
+    agg = Aggregate()
+    passed_base: list[bool] = []
+    passed_head: list[bool] = []
+    score_base: list[float] = []
+    score_head: list[float] = []
+    for c in cases:
+        if c.base is None or c.head is None:
+            continue
+        # With repeats, every repeat is an observation; repeats pair by index.
+        for b, h in zip(c.base.outcomes, c.head.outcomes):
+            passed_base.append(b)
+            passed_head.append(h)
+        for bs, hs in zip(c.base.scores, c.head.scores):
+            score_base.append(bs)
+            score_head.append(hs)
+    agg.n_pairs = len(passed_base)
+    if passed_base:
+        comparison = stats.compare_paired(
+            [float(s) for s in (score_base or [float(x) for x in passed_base])],
+            [float(s) for s in (score_head or [float(x) for x in passed_head])],
+            passed_base=passed_base,
+            passed_head=passed_head,
+            seed=seed,
+        )
+        agg.pass_rate_base = comparison.pass_rate_base
+        agg.pass_rate_head = comparison.pass_rate_head
+        agg.pass_ci_base = comparison.pass_ci_base
+        agg.pass_ci_head = comparison.pass_ci_head
+        agg.discordant_lost = comparison.b
+        agg.discordant_gained = comparison.c
+        agg.mcnemar_p = comparison.mcnemar_p
+        agg.cohens_h = comparison.cohens_h
+        agg.score_base = comparison.mean_base
+        agg.score_head = comparison.mean_head
+        agg.score_diff = comparison.mean_diff
+        agg.score_diff_ci = comparison.diff_ci
+        agg.score_p = comparison.p_value
+        agg.effect_size = comparison.effect_size
+    # Cost and tokens compare the cases both sides ran, so added or removed cases do not count as a change.
+    paired = [c for c in cases if c.base is not None and c.head is not None]
+    agg.cost_base = _total_cost(c.base for c in paired)
+    agg.cost_head = _total_cost(c.head for c in paired)
+    agg.tokens_base = _total_tokens(c.base for c in paired)
+    agg.tokens_head = _total_tokens(c.head for c in paired)
+    lat_base = [x for c in base.cases.values() for x in c.latency_ms]
+    lat_head = [x for c in head.cases.values() for x in c.latency_ms]
+    agg.p50_base, agg.p95_base = stats.quantile(lat_base, 0.5), stats.quantile(lat_base, 0.95)
+    agg.p50_head, agg.p95_head = stats.quantile(lat_head, 0.5), stats.quantile(lat_head, 0.95)
+    for name in sorted(set(base.metrics) | set(head.metrics)):
+        agg.metrics[name] = (base.metrics.get(name), head.metrics.get(name))
+    return agg
+
+
+def _total_cost(cases: Any) -> Decimal | None:
+    total = Decimal(0)
+    for c in cases:
+        if c.cost_usd is None and c.outcomes:
+            return None
+        total += c.cost_usd or Decimal(0)
+    return total
+
+
+def _total_tokens(cases: Any) -> float | None:
+    values = [
+        (c.input_tokens or 0) + (c.output_tokens or 0)
+        for c in cases
+        if c.input_tokens is not None or c.output_tokens is not None
+    ]
+    return sum(values) if values else None
