@@ -60,6 +60,8 @@ def _parse_jsonl(text: str) -> RowSource:
             raise SourceError(f"invalid JSON: {exc.msg}", number, exc.colno) from None
         except RecursionError:
             raise SourceError("JSON is nested too deeply", number, 1) from None
+        except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+            raise SourceError(f"invalid JSON: {exc}", number, 1) from None
         if not isinstance(value, dict):
             raise SourceError(f"each line must be a JSON object (a case), got {type(value).__name__}", number, 1)
         cases.append(value)

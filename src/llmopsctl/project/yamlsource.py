@@ -102,7 +102,8 @@ def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Nod
             return node.value[part], None
         return None, None
     if isinstance(node, yaml.MappingNode):
-        for k, v in _mapping_pairs(node):
+        own = [(k, v) for k, v in node.value if k.tag != _MERGE]  # explicit keys win over merged ones
+        for k, v in [*own, *_mapping_pairs(node)]:
             if isinstance(k, yaml.ScalarNode) and k.value == str(part):
                 return v, k
     return None, None
@@ -265,14 +266,18 @@ def _scalar(node: yaml.ScalarNode) -> Any:
         return None
     if tag == _BOOL:
         return value.lower() in ("yes", "true", "on", "y")
-    if tag == _INT:
-        return _int(value)
-    if tag == _FLOAT:
-        return _float(value)
+    try:
+        if tag == _INT:
+            return _int(value)
+        if tag == _FLOAT:
+            return _float(value)
+        if tag == _BINARY:
+            return base64.b64encode(base64.b64decode(value, validate=True)).decode()
+    except ValueError:  # includes binascii.Error and ints beyond Python's digit limit
+        short = value if len(value) <= 40 else value[:37] + "..."
+        raise SourceError(f"invalid {tag.rsplit(':', 1)[-1]} value {short!r}", *_line_col(node)) from None
     if tag == _TIMESTAMP:
         return _timestamp(value)
-    if tag == _BINARY:
-        return base64.b64encode(base64.b64decode(value)).decode()
     if tag.startswith("tag:yaml.org,2002:"):
         return value
     raise SourceError(f"unsupported YAML tag {tag!r}", *_line_col(node))
