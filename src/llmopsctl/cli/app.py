@@ -68,6 +68,7 @@ def _global(
 
 
 def _register() -> None:
+    from llmopsctl.cli import compare as compare_cmd
     from llmopsctl.cli import data as data_cmd
     from llmopsctl.cli import eval as eval_cmd
     from llmopsctl.cli import init as init_cmd
@@ -82,6 +83,9 @@ def _register() -> None:
     app.add_typer(runs_cmd.runs_app, name="runs")
     app.command("sql")(data_cmd.sql)
     app.add_typer(data_cmd.cache_app, name="cache")
+    app.add_typer(compare_cmd.baseline_app, name="baseline")
+    app.command("diff")(compare_cmd.diff)
+    app.command("gate")(compare_cmd.gate)
 
 
 _register()

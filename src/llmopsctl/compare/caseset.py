@@ -17,7 +17,7 @@ class CaseStats:
     dataset: str
     case_id: str
     outcomes: list[bool] = field(default_factory=list)  # pass/fail per completed repeat, by repeat index
-    scores: list[float] = field(default_factory=list)  # weighted score per completed repeat
+    scores: list[float] = field(default_factory=list)  # weighted score per completed repeat (aligned)
     assertions: dict[str, float] = field(default_factory=dict)  # "idx:type" -> mean value over repeats
     metrics: dict[str, float] = field(default_factory=dict)  # metric name -> mean value over repeats
     errors: int = 0
@@ -81,9 +81,10 @@ def from_results(label: str, suite: str, run: dict[str, Any], results: list[dict
             if row.get("error"):
                 stats.errors += 1
                 continue
-            stats.outcomes.append(row.get("passed") is not False)
-            if row.get("score") is not None:
-                stats.scores.append(float(row["score"]))
+            outcome = row.get("passed") is not False
+            stats.outcomes.append(outcome)
+            # Scores stay aligned with outcomes: an unscored result counts as its pass/fail.
+            stats.scores.append(float(row["score"]) if row.get("score") is not None else float(outcome))
             if stats.output is None:
                 stats.output = row.get("output")
             for score in row.get("scores") or []:

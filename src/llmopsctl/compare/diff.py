@@ -125,17 +125,18 @@ def _aggregate(cases: list[CaseDiff], base: CaseSet, head: CaseSet, seed: int) -
         if c.base is None or c.head is None:
             continue
         # With repeats, every repeat is an observation; repeats pair by index.
-        for b, h in zip(c.base.outcomes, c.head.outcomes):
+        base_scores = c.base.scores if len(c.base.scores) == len(c.base.outcomes) else list(map(float, c.base.outcomes))
+        head_scores = c.head.scores if len(c.head.scores) == len(c.head.outcomes) else list(map(float, c.head.outcomes))
+        for b, h, bs, hs in zip(c.base.outcomes, c.head.outcomes, base_scores, head_scores):
             passed_base.append(b)
             passed_head.append(h)
-        for bs, hs in zip(c.base.scores, c.head.scores):
             score_base.append(bs)
             score_head.append(hs)
     agg.n_pairs = len(passed_base)
     if passed_base:
         comparison = stats.compare_paired(
-            [float(s) for s in (score_base or [float(x) for x in passed_base])],
-            [float(s) for s in (score_head or [float(x) for x in passed_head])],
+            score_base,
+            score_head,
             passed_base=passed_base,
             passed_head=passed_head,
             seed=seed,

@@ -1,0 +1,227 @@
+"""`llmopsctl baseline update`, `llmopsctl diff` and `llmopsctl gate`."""
+
+from __future__ import annotations
+
+import os
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from llmopsctl.cli.context import open_project, open_store
+from llmopsctl.errors import GateFailed, UsageError
+
+if TYPE_CHECKING:
+    from llmopsctl.compare.diff import DiffResult
+    from llmopsctl.compare.gate import Verdict
+
+baseline_app = typer.Typer(help="Baselines: committed per-case results that diffs and gates compare with.")
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    md = "md"
+    json = "json"
+
+
+def _pairs(values: list[str]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        old, sep, new = value.partition("=")
+        if not sep or not old or not new:
+            raise UsageError(f"--pair {value!r}: expected OLD=NEW (a prompt or model name)")
+        out[old] = new
+    return out
+
+
+@baseline_app.command("update")
+def baseline_update(
+    suites: list[str] = typer.Argument(None, help="Suites (default: all with a run)."),
+    run: str = typer.Option(None, "--run", help="The run to take (default: the suite's latest complete run)."),
+    db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
+) -> None:
+    """Write .llmops/baselines/<suite>.json from a run, in a stable format that reviews well in a PR."""
+    from llmopsctl.compare.baseline import baseline_path, dumps, to_document
+    from llmopsctl.compare.sources import run_caseset
+    from llmopsctl.engine.plan import select_suites
+
+    project = open_project(strict=False)
+    with open_store(project, db, read_only=True) as store:
+        if run:
+            run_row = store.get_run(run)
+            if run_row is None:
+                raise UsageError(f"no run {run!r}", hint="`llmopsctl runs list` shows the runs")
+            targets = [(run_row["suite"], run)]
+        else:
+            names = [s.name for s in select_suites(project, suites or [])]
+            targets = []
+            for name in names:
+                latest = store.latest_run(name)
+                if latest is None:
+                    if suites:
+                        raise UsageError(f"suite {name!r} has no complete run", hint=f"run `llmopsctl eval {name}`")
+                    continue
+                targets.append((name, latest["id"]))
+        if not targets:
+            raise UsageError("no complete runs to make baselines from", hint="run `llmopsctl eval` first")
+        for suite, run_id in targets:
+            caseset = run_caseset(store, run_id)
+            suite_obj = project.suites.get(suite)
+            path = baseline_path(project.root, suite)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            text = dumps(to_document(caseset, suite_obj.hash if suite_obj else None))
+            changed = not path.exists() or path.read_text(encoding="utf-8") != text
+            path.write_text(text, encoding="utf-8")
+            state = "updated" if changed else "unchanged"
+            typer.echo(f"{state} {project.rel(path)} from run {run_id} ({len(caseset.cases)} cases)")
+
+
+def _emit(items: list[tuple[DiffResult, Verdict | None]], fmt: DiffFormat, junit: Path | None, full: bool) -> None:
+    from llmopsctl.report.diff_render import dumps_json, render_junit, render_markdown, render_text
+
+    if fmt is DiffFormat.json:
+        typer.echo(dumps_json(items))
+    elif fmt is DiffFormat.md:
+        typer.echo("\n".join(render_markdown(r, v, full=full) for r, v in items))
+    else:
+        typer.echo("\n\n".join(render_text(r, v, full=full) for r, v in items))
+    if junit is not None:
+        junit.parent.mkdir(parents=True, exist_ok=True)
+        junit.write_text(render_junit(items), encoding="utf-8")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as out:
+            out.write("\n".join(render_markdown(r, v, full=False) for r, v in items) + "\n")
+
+
+def diff(
+    suites: list[str] = typer.Argument(None, help="Suites to compare (default: all with a run)."),
+    base: str = typer.Option("baseline", "--base", help="`baseline` (the working tree's file), a git ref, or a run id."),
+    head: str = typer.Option(None, "--head", help="Run to compare (default: each suite's latest run).", metavar="RUN_ID"),
+    pair: list[str] = typer.Option([], "--pair", help="Pair a renamed prompt or model: OLD=NEW (repeatable)."),
+    fmt: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f"),
+    junit: Path = typer.Option(None, "--junit", help="Also write JUnit XML here."),
+    full: bool = typer.Option(False, "--full", help="Show outputs of regressions in full."),
+    db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
+) -> None:
+    """Compare runs with a baseline case by case: regressions, improvements, flaky cases, and whether it is noise."""
+    from llmopsctl.compare.diff import diff as compute
+    from llmopsctl.compare.sources import base_caseset, latest_caseset, run_caseset
+    from llmopsctl.engine.plan import select_suites
+
+    project = open_project(strict=False)
+    pairs = _pairs(pair)
+    items: list[tuple[DiffResult, Verdict | None]] = []
+    with open_store(project, db, read_only=True) as store:
+        if head:
+            head_set = run_caseset(store, head)
+            targets = [(head_set.suite, head_set)]
+        else:
+            names = [s.name for s in select_suites(project, suites or [])]
+            targets = []
+            for name in names:
+                if store.latest_run(name, status=None) is None and not suites:
+                    continue
+                targets.append((name, latest_caseset(store, name)))
+        if not targets:
+            raise UsageError("nothing to compare: no suite has a run", hint="run `llmopsctl eval` first")
+        for suite, head_set in targets:
+            base_set = base_caseset(project.root, store, suite, base)
+            items.append((compute(base_set, head_set, pairs=pairs), None))
+    _emit(items, fmt, junit, full)
+
+
+def _auto_ref(root: Path) -> str:
+    """What `--changed-since auto` means: the pushed range's old end under pre-commit's pre-push stage,
+    else the branch's upstream, else origin/main or main."""
+    from llmopsctl import gitio
+
+    pushed_from = os.environ.get("PRE_COMMIT_FROM_REF", "")
+    candidates = ([pushed_from] if pushed_from.strip("0") else []) + ["@{upstream}", "origin/main", "main"]
+    for ref in candidates:
+        try:
+            if gitio.resolve_ref(root, ref) is not None:
+                return ref
+        except gitio.GitError as exc:
+            raise UsageError(f"--changed-since auto: {exc}") from None
+    raise UsageError("--changed-since auto: no upstream branch, origin/main or main to compare with")
+
+
+def gate(
+    suites: list[str] = typer.Argument(None, help="Suites to gate (default: all, or those --changed-since affects)."),
+    base: str = typer.Option("baseline", "--base", help="`baseline`, a git ref (its committed baseline) or a run id."),
+    changed_since: str = typer.Option(
+        None, "--changed-since", help="Only suites whose files changed since this git ref.", metavar="REF"
+    ),
+    pair: list[str] = typer.Option([], "--pair", help="Pair a renamed prompt or model: OLD=NEW (repeatable)."),
+    fmt: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f"),
+    junit: Path = typer.Option(None, "--junit", help="Also write JUnit XML here."),
+    min_pass_rate: float = typer.Option(None, "--min-pass-rate", min=0, max=1),
+    max_regressions: int = typer.Option(None, "--max-regressions", min=0),
+    max_score_drop: float = typer.Option(None, "--max-score-drop", min=0, max=1),
+    significance: float = typer.Option(None, "--significance", min=0, max=0.5),
+    max_cost_increase_pct: float = typer.Option(None, "--max-cost-increase-pct", min=0),
+    max_p95_latency_ms: float = typer.Option(None, "--max-p95-latency-ms", min=0),
+    allow_flaky: bool = typer.Option(None, "--allow-flaky/--no-allow-flaky"),
+    concurrency: int = typer.Option(None, "--concurrency", "-j", min=1),
+    replay: bool = typer.Option(False, "--replay", help="Answer from recorded cassettes; no network."),
+    full: bool = typer.Option(False, "--full", help="Show outputs of regressions in full."),
+    db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
+) -> None:
+    """Run the suites (cached where possible), compare with the base, and fail when a threshold is crossed."""
+    from llmopsctl import gitio
+    from llmopsctl.compare.affected import affected_suites
+    from llmopsctl.compare.diff import diff as compute
+    from llmopsctl.compare.gate import judge, merge_thresholds
+    from llmopsctl.compare.sources import base_caseset, run_caseset
+    from llmopsctl.engine.plan import select_suites
+    from llmopsctl.engine.runner import RunRequest, run_suite
+    from llmopsctl.report.terminal import ProgressView, console
+
+    project = open_project()
+    chosen = select_suites(project, suites or [])
+    if changed_since:
+        if changed_since == "auto":
+            changed_since = _auto_ref(project.root)
+        try:
+            changed = gitio.changed_files(project.root, changed_since)
+        except gitio.GitError as exc:
+            raise UsageError(f"--changed-since: {exc}") from None
+        affected = set(affected_suites(project, changed))
+        chosen = [s for s in chosen if s.name in affected]
+        if not chosen:
+            typer.echo(f"no suite is affected by changes since {changed_since}; nothing to gate")
+            return
+    overrides = {
+        "min_pass_rate": min_pass_rate,
+        "max_regressions": max_regressions,
+        "max_score_drop": max_score_drop,
+        "significance": significance,
+        "max_cost_increase_pct": max_cost_increase_pct,
+        "max_p95_latency_ms": max_p95_latency_ms,
+        "allow_flaky": allow_flaky,
+    }
+    err = console(stderr=True)
+    items: list[tuple[DiffResult, Verdict | None]] = []
+    with open_store(project, db) as store:
+        for suite in chosen:
+            base_set = base_caseset(project.root, store, suite.name, base)  # fail fast, before spending
+            view = ProgressView(err, enabled=fmt is DiffFormat.text)
+            try:
+                outcome = run_suite(
+                    project,
+                    store,
+                    RunRequest(suite=suite, concurrency=concurrency, replay=replay),
+                    on_start=lambda run_id, total, s=suite.name, v=view: v.start(f"{s} ({run_id})", total),
+                    on_progress=view.update,
+                )
+            finally:
+                view.stop()
+            result = compute(base_set, run_caseset(store, outcome.run_id), pairs=_pairs(pair))
+            thresholds = merge_thresholds(project.settings.data.get("gate"), suite.gate, overrides)
+            items.append((result, judge(result, thresholds)))
+    _emit(items, fmt, junit, full)
+    failed = [r.suite for r, v in items if v is not None and not v.passed]
+    if failed:
+        raise GateFailed(f"gate failed for {', '.join(failed)}")

@@ -1,0 +1,1 @@
+"""Compare an eval run with a baseline: per-case diffs, statistics and CI gates."""

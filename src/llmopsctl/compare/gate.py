@@ -1,0 +1,106 @@
+"""Gate verdicts: apply a suite's thresholds to a diff and list every reason it fails."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmopsctl.compare.diff import DiffResult
+
+GATE_KEYS = (
+    "min_pass_rate",
+    "max_regressions",
+    "max_score_drop",
+    "significance",
+    "max_cost_increase_pct",
+    "max_p95_latency_ms",
+    "allow_flaky",
+)
+
+
+@dataclass
+class Verdict:
+    suite: str
+    passed: bool
+    reasons: list[str] = field(default_factory=list)  # why it failed
+    notes: list[str] = field(default_factory=list)  # checks that passed or could not be made
+    thresholds: dict[str, Any] = field(default_factory=dict)
+
+
+def merge_thresholds(*layers: dict[str, Any] | None) -> dict[str, Any]:
+    """Later layers win: llmops.yaml gate defaults, then the suite's gate, then command-line overrides."""
+    out: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in (layer or {}).items():
+            if key in GATE_KEYS and value is not None:
+                out[key] = value
+    return out
+
+
+def judge(result: DiffResult, thresholds: dict[str, Any]) -> Verdict:
+    agg = result.aggregate
+    verdict = Verdict(result.suite, True, thresholds=dict(thresholds))
+    fail, note = verdict.reasons.append, verdict.notes.append
+    alpha = thresholds.get("significance")
+    regressed = result.by_status("regressed")
+    flaky = result.by_status("flaky")
+
+    def significant(p: float | None) -> bool:
+        return alpha is None or (p is not None and p < alpha)
+
+    limit = thresholds.get("max_regressions")
+    if limit is not None:
+        if len(regressed) > limit:
+            names = ", ".join(c.key for c in regressed[:10]) + (" ..." if len(regressed) > 10 else "")
+            fail(f"{len(regressed)} regressed case(s), more than max_regressions={limit}: {names}")
+        else:
+            note(f"{len(regressed)} regressed case(s) (max_regressions={limit})")
+    minimum = thresholds.get("min_pass_rate")
+    if minimum is not None:
+        rate = agg.pass_rate_head
+        if rate is None:
+            fail("no case completed, so the pass rate is unknown")
+        elif rate < minimum:
+            fail(f"pass rate {rate:.1%} is below min_pass_rate={minimum:.0%}")
+        else:
+            note(f"pass rate {rate:.1%} (min_pass_rate={minimum:.0%})")
+    if alpha is not None and agg.pass_rate_base is not None and agg.pass_rate_head is not None:
+        dropped = agg.pass_rate_head < agg.pass_rate_base
+        if dropped and significant(agg.mcnemar_p):
+            fail(
+                f"pass rate fell from {agg.pass_rate_base:.1%} to {agg.pass_rate_head:.1%}, significant at "
+                f"{alpha} (exact McNemar p={agg.mcnemar_p:.3g}, {agg.discordant_lost} lost, {agg.discordant_gained} gained)"
+            )
+        elif dropped:
+            note(f"pass rate fell {agg.pass_rate_base:.1%} -> {agg.pass_rate_head:.1%}, not significant (p={agg.mcnemar_p:.3g})")
+    max_drop = thresholds.get("max_score_drop")
+    if max_drop is not None and agg.score_diff is not None:
+        drop = -agg.score_diff
+        if drop > max_drop and significant(agg.score_p):
+            p_text = f", permutation p={agg.score_p:.3g}" if agg.score_p is not None else ""
+            fail(f"mean score fell by {drop:.3f}, more than max_score_drop={max_drop}{p_text}")
+        elif drop > max_drop:
+            note(f"mean score fell by {drop:.3f} but not significantly (p={agg.score_p:.3g})")
+    max_cost = thresholds.get("max_cost_increase_pct")
+    if max_cost is not None:
+        increase = agg.cost_increase_pct
+        if increase is None:
+            note("cost change unknown (a side has calls without a price)")
+        elif increase > max_cost:
+            fail(f"cost rose {increase:.1f}%, more than max_cost_increase_pct={max_cost}")
+    max_p95 = thresholds.get("max_p95_latency_ms")
+    if max_p95 is not None:
+        if agg.p95_head is None:
+            note("p95 latency unknown (every call was answered from the cache)")
+        elif agg.p95_head > max_p95:
+            fail(f"p95 latency {agg.p95_head:.0f} ms is above max_p95_latency_ms={max_p95}")
+    if flaky:
+        if thresholds.get("allow_flaky", True):
+            note(f"{len(flaky)} flaky case(s) (repeats disagree); flaky cases alone never fail the gate")
+        else:
+            fail(f"{len(flaky)} flaky case(s) and allow_flaky is false: {', '.join(c.key for c in flaky[:10])}")
+    errors = result.by_status("error")
+    if errors:
+        fail(f"{len(errors)} case(s) errored on every repeat: {', '.join(c.key for c in errors[:10])}")
+    verdict.passed = not verdict.reasons
+    return verdict

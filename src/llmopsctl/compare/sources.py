@@ -1,0 +1,59 @@
+"""Resolve what to compare: `baseline` (the working tree's file), a run id, or a git ref (the file at that ref)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from llmopsctl.compare.baseline import baseline_path, loads
+from llmopsctl.compare.caseset import CaseSet, from_results
+from llmopsctl.errors import UsageError
+from llmopsctl.store import Store
+
+WORKTREE = "baseline"
+
+
+def run_caseset(store: Store, run_id: str) -> CaseSet:
+    run = store.get_run(run_id)
+    if run is None:
+        raise UsageError(f"no run {run_id!r} in the results database", hint="`llmopsctl runs list` shows the runs")
+    return from_results(f"run {run_id}", run["suite"], run, store.results_for_run(run_id))
+
+
+def latest_caseset(store: Store, suite: str) -> CaseSet:
+    run = store.latest_run(suite, status=None)
+    if run is None:
+        raise UsageError(f"suite {suite!r} has no run yet", hint=f"run `llmopsctl eval {suite}` first")
+    return run_caseset(store, run["id"])
+
+
+def base_caseset(root: Path, store: Store, suite: str, spec: str) -> CaseSet:
+    """The base side for `suite` from --base SPEC."""
+    from llmopsctl import gitio
+
+    path = baseline_path(root, suite)
+    rel = path.relative_to(root).as_posix()
+    if spec == WORKTREE:
+        if not path.is_file():
+            raise UsageError(
+                f"no baseline for suite {suite!r} ({rel})",
+                hint=f"create it with `llmopsctl baseline update {suite}` and commit it",
+            )
+        return loads(path.read_text(encoding="utf-8"), f"baseline ({rel})", rel)
+    if store.get_run(spec) is not None:
+        return run_caseset(store, spec)
+    try:
+        sha = gitio.resolve_ref(root, spec)
+    except gitio.GitError as exc:
+        raise UsageError(f"--base {spec!r} is not a run id, and {exc}") from None
+    if sha is None:
+        raise UsageError(
+            f"--base {spec!r} is neither `baseline`, a run id, nor a git ref",
+            hint="use `baseline` (the file in the working tree), a run id from `runs list`, or a ref like origin/main",
+        )
+    text = gitio.file_at(root, spec, path)
+    if text is None:
+        raise UsageError(
+            f"suite {suite!r} has no baseline at {spec} ({rel} is not committed there)",
+            hint=f"run `llmopsctl baseline update {suite}` on that branch and commit the file",
+        )
+    return loads(text, f"baseline@{spec} ({sha[:8]})", f"{spec}:{rel}")
