@@ -18,8 +18,15 @@ from llmopsctl.errors import UsageError
 class _Group(TyperGroup):
     """Typer group whose `main` maps errors to exit codes, for the console script and CliRunner alike."""
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in argv
         code = run_guarded(
@@ -36,7 +43,7 @@ class _Group(TyperGroup):
 app = typer.Typer(
     cls=_Group,
     name="llmopsctl",
-    help="Git-native LLMOps: versioned prompts and evals, results with provenance, baseline diffs and CI gates.",
+    help="Git-native LLMOps: versioned prompts and evals, results with provenance, baseline diffs, CI gates.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

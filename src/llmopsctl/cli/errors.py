@@ -12,7 +12,6 @@ import typer
 from llmopsctl.errors import EXIT_INTERRUPTED, EXIT_UNEXPECTED, EXIT_USAGE, LlmopsError
 
 
-
 def _err(text: str, color: str | None = None, bold: bool = False) -> None:
     typer.echo(typer.style(text, fg=color, bold=bold) if color else text, err=True)
 
@@ -53,6 +52,9 @@ def run_guarded(invoke: Callable[[], Any], *, debug: Callable[[], bool]) -> int:
         if debug():
             traceback.print_exc()
         _err(f"unexpected error: {type(exc).__name__}: {exc}", "red", bold=True)
-        _err("hint: this is a bug in llmopsctl; rerun with --debug and include the traceback in a bug report", "yellow")
+        _err(
+            "hint: this is a bug in llmopsctl; rerun with --debug and include the traceback in a bug report",
+            "yellow",
+        )
         return EXIT_UNEXPECTED
     return int(result) if isinstance(result, int) else 0

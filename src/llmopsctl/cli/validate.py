@@ -49,9 +49,10 @@ def validate(
         noun = "problem" if len(diagnostics) == 1 else "problems"
         raise ValidationFailed(f"{len(diagnostics)} {noun} in {_count_files(diagnostics)} file(s)")
     if fmt is TextOrJson.text:
+        cases = sum(len(d.cases) for d in project.datasets.values())
         counts = (
             f"{len(project.prompts)} prompts, {len(project.models)} models, "
-            f"{len(project.datasets)} datasets ({sum(len(d.cases) for d in project.datasets.values())} cases), "
+            f"{len(project.datasets)} datasets ({cases} cases), "
             f"{len(project.suites)} suites"
         )
         typer.echo(f"ok: {files} files valid ({counts}) in {elapsed_ms:.0f} ms")

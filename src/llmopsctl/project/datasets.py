@@ -27,7 +27,12 @@ class RowSource(Source):
         self.lines = lines
 
     def locate(self, path: JsonPath, *, key: bool = False) -> Position:
-        if len(path) >= 2 and path[0] == "cases" and isinstance(path[1], int) and 0 <= path[1] < len(self.lines):
+        if (
+            len(path) >= 2
+            and path[0] == "cases"
+            and isinstance(path[1], int)
+            and 0 <= path[1] < len(self.lines)
+        ):
             return Position(self.lines[path[1]], 1)
         return Position(1, 1)
 
@@ -63,7 +68,9 @@ def _parse_jsonl(text: str) -> RowSource:
         except ValueError as exc:  # e.g. an integer beyond Python's digit limit
             raise SourceError(f"invalid JSON: {exc}", number, 1) from None
         if not isinstance(value, dict):
-            raise SourceError(f"each line must be a JSON object (a case), got {type(value).__name__}", number, 1)
+            raise SourceError(
+                f"each line must be a JSON object (a case), got {type(value).__name__}", number, 1
+            )
         cases.append(value)
         lines.append(number)
     return RowSource({"cases": cases}, text, lines)

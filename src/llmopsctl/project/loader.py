@@ -28,7 +28,12 @@ from llmopsctl.project.secrets import find_secrets
 from llmopsctl.project.yamlsource import Source, SourceError, load_yaml_text, read_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
-SUFFIXES = {"prompt": YAML_SUFFIXES, "model": YAML_SUFFIXES, "suite": YAML_SUFFIXES, "dataset": DATASET_SUFFIXES}
+SUFFIXES = {
+    "prompt": YAML_SUFFIXES,
+    "model": YAML_SUFFIXES,
+    "suite": YAML_SUFFIXES,
+    "dataset": DATASET_SUFFIXES,
+}
 
 
 def find_root(start: Path) -> Path:
@@ -44,7 +49,7 @@ def find_root(start: Path) -> Path:
 
 
 def discover(root: Path) -> tuple[dict[str, list[Path]], list[Diagnostic]]:
-    """Project files by kind, in a stable order; odd entries (directories named like files) are diagnostics."""
+    """Project files by kind, in a stable order; directories named like files become diagnostics."""
     found: dict[str, list[Path]] = {kind: [] for kind in KIND_DIRS}
     diags: list[Diagnostic] = []
     for kind, dirname in KIND_DIRS.items():
@@ -65,7 +70,9 @@ def discover(root: Path) -> tuple[dict[str, list[Path]], list[Diagnostic]]:
             except OSError:
                 is_dir = False
             if is_dir:
-                diags.append(Diagnostic(f"{dirname}/{entry.name}", 0, 0, "is a directory, expected a file", code="io"))
+                diags.append(
+                    Diagnostic(f"{dirname}/{entry.name}", 0, 0, "is a directory, expected a file", code="io")
+                )
                 continue
             found[kind].append(path)
     return found, diags
@@ -104,7 +111,9 @@ class _Loader:
         try:
             text = read_text(path)
             self.scan_secrets(rel, text)
-            source = parse_dataset_text(text, path.suffix.lower()) if kind == "dataset" else load_yaml_text(text)
+            source = (
+                parse_dataset_text(text, path.suffix.lower()) if kind == "dataset" else load_yaml_text(text)
+            )
         except SourceError as exc:
             self.diags.append(Diagnostic(rel, exc.line, exc.col, exc.message, code="yaml"))
             loaded = LoadedFile(kind, name, path, rel, None, ok=False)
@@ -179,7 +188,9 @@ def _settings(loaded: LoadedFile | None) -> Settings:
     defaults.seed = int(raw.get("seed", defaults.seed))
     if "cache_ttl" in raw:
         defaults.cache_ttl_s = parse_duration(raw["cache_ttl"])
-    return Settings(path=loaded.path, data=data, db=str(data.get("db") or ".llmops/llmops.duckdb"), defaults=defaults)
+    return Settings(
+        path=loaded.path, data=data, db=str(data.get("db") or ".llmops/llmops.duckdb"), defaults=defaults
+    )
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -224,7 +235,13 @@ def load_project(root: Path, only: Iterable[Path] | None = None) -> Project:
             if loaded.name in names:
                 other = names[loaded.name]
                 loader.diags.append(
-                    Diagnostic(loaded.rel, 1, 1, f"{kind} {loaded.name!r} is also defined in {other.rel}", code="name")
+                    Diagnostic(
+                        loaded.rel,
+                        1,
+                        1,
+                        f"{kind} {loaded.name!r} is also defined in {other.rel}",
+                        code="name",
+                    )
                 )
                 continue
             names[loaded.name] = loaded
@@ -264,7 +281,9 @@ def _build(project: Project, loaded: LoadedFile, loader: _Loader) -> None:
         project.suites[loaded.name] = Suite(loaded.name, loaded.path, data, digest)
 
 
-def _closure(root: Path, paths: dict[str, list[Path]], only: Iterable[Path], loader: _Loader) -> dict[str, list[Path]]:
+def _closure(
+    root: Path, paths: dict[str, list[Path]], only: Iterable[Path], loader: _Loader
+) -> dict[str, list[Path]]:
     """The given files plus the files they are cross-checked with (through the suites that pair them)."""
     wanted: dict[str, set[str]] = {kind: set() for kind in KIND_DIRS}
     for path in only:
@@ -275,10 +294,15 @@ def _closure(root: Path, paths: dict[str, list[Path]], only: Iterable[Path], loa
     for suite_path in paths["suite"]:
         loaded = loader.parse("suite", suite_path)
         data = loaded.source.data if loaded.source and isinstance(loaded.source.data, dict) else {}
-        refs = {k: {str(n) for n in data.get(k + "s", []) if isinstance(n, str)} for k in ("prompt", "model", "dataset")}
+        refs = {
+            k: {str(n) for n in data.get(k + "s", []) if isinstance(n, str)}
+            for k in ("prompt", "model", "dataset")
+        }
         touched = suite_path.stem in wanted["suite"] or any(refs[k] & wanted[k] for k in refs)
         if touched:
             wanted["suite"].add(suite_path.stem)
             for k, names in refs.items():
                 wanted[k] |= names
-    return {kind: [by_name[kind][n] for n in sorted(wanted[kind]) if n in by_name[kind]] for kind in KIND_DIRS}
+    return {
+        kind: [by_name[kind][n] for n in sorted(wanted[kind]) if n in by_name[kind]] for kind in KIND_DIRS
+    }

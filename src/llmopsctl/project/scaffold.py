@@ -47,8 +47,10 @@ def scaffold(directory: Path, template: str, *, force: bool = False) -> Scaffold
         raise UsageError(f"{directory} exists and is not a directory")
     files = _walk(resources.files(TEMPLATES_PACKAGE).joinpath(template))
     # The schemas go next to the files so editors validate offline (yaml-language-server lines point here).
-    payload: list[tuple[str, bytes]] = [(rel.replace("dot-", ".", 1) if rel.startswith("dot-") else rel,
-                                         node.read_bytes()) for rel, node in files]
+    payload: list[tuple[str, bytes]] = [
+        (rel.replace("dot-", ".", 1) if rel.startswith("dot-") else rel, node.read_bytes())
+        for rel, node in files
+    ]
     payload += [(f"{SCHEMA_DIR}/{kind}.schema.json", schema_text(kind).encode()) for kind in KINDS]
     result = ScaffoldResult()
     for rel, data in payload:

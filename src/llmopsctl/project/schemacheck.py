@@ -1,4 +1,4 @@
-"""Check parsed data against a kind's JSON Schema and turn each failure into a positioned, readable message."""
+"""Check data against a kind's JSON Schema; each failure becomes a positioned, readable message."""
 
 from __future__ import annotations
 
@@ -67,7 +67,9 @@ def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
     yield error
 
 
-def schema_diagnostics(kind: str, data: Any, source: Source | None, rel: str, base: JsonPath = ()) -> list[Diagnostic]:
+def schema_diagnostics(
+    kind: str, data: Any, source: Source | None, rel: str, base: JsonPath = ()
+) -> list[Diagnostic]:
     """Every schema problem in `data` (a file, or one case when base points into a dataset)."""
     out: list[Diagnostic] = []
     for top in _validator(kind).iter_errors(data):
@@ -94,7 +96,9 @@ def _convert(error: ValidationError, source: Source | None, rel: str, base: Json
                 yield diag(f"unknown key {key!r}{where}{did_you_mean(key, known)}", (*path, key), key=True)
         return
     if validator == "required":
-        missing = [k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance]
+        missing = [
+            k for k in error.validator_value if isinstance(error.instance, dict) and k not in error.instance
+        ]
         for key in missing:
             yield diag(f"missing required key {key!r}", path)
         return
@@ -107,7 +111,9 @@ def _convert(error: ValidationError, source: Source | None, rel: str, base: Json
     if validator == "enum":
         options = ", ".join(str(o) for o in error.validator_value)
         yield diag(
-            f"{error.instance!r} is not one of: {options}{did_you_mean(error.instance, error.validator_value)}", path
+            f"{error.instance!r} is not one of: {options}"
+            + did_you_mean(error.instance, error.validator_value),
+            path,
         )
         return
     if validator == "const":
@@ -132,7 +138,9 @@ def _pattern_message(value: str, pattern: str, path: JsonPath) -> str:
     if field == "base_url":
         return f"{value!r} is not an http(s) URL"
     if pattern.startswith("^[A-Za-z0-9]"):
-        return f"{value!r} is not a valid name (letters, digits, '_', '.', '-'; starting with a letter or digit)"
+        return (
+            f"{value!r} is not a valid name (letters, digits, '_', '.', '-'; starting with a letter or digit)"
+        )
     if "never" in pattern:
         return f"{value!r} is not a duration (e.g. 3600, 30s, 15m, 12h, 7d, 2w, never)"
     return f"{value!r} does not match {pattern}"

@@ -64,7 +64,9 @@ def render(text: str, context: dict[str, Any], *, what: str = "template") -> str
         raise ConfigError(f"{what}: {type(exc).__name__}: {exc}") from None
 
 
-def render_messages(messages: list[dict[str, str]], variables: dict[str, Any], *, what: str) -> list[dict[str, str]]:
+def render_messages(
+    messages: list[dict[str, str]], variables: dict[str, Any], *, what: str
+) -> list[dict[str, str]]:
     out = []
     for i, message in enumerate(messages):
         content = render(message["content"], variables, what=f"{what} message {i + 1}")

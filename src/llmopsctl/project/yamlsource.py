@@ -222,17 +222,23 @@ class _Builder:
                 merged = self.build(value_node, depth + 1)
                 for src in merged if isinstance(merged, list) else [merged]:
                     if not isinstance(src, dict):
-                        raise SourceError("`<<` merge needs a mapping or a list of mappings", *_line_col(value_node))
+                        raise SourceError(
+                            "`<<` merge needs a mapping or a list of mappings", *_line_col(value_node)
+                        )
                     for k, v in src.items():
                         if k not in explicit:
                             out[k] = v
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                raise SourceError("mapping keys must be plain scalars, not lists or mappings", *_line_col(key_node))
+                raise SourceError(
+                    "mapping keys must be plain scalars, not lists or mappings", *_line_col(key_node)
+                )
             key = key_node.value
             if key in explicit:
                 first = explicit[key].start_mark.line + 1
-                raise SourceError(f"duplicate key {key!r} (first defined on line {first})", *_line_col(key_node))
+                raise SourceError(
+                    f"duplicate key {key!r} (first defined on line {first})", *_line_col(key_node)
+                )
             explicit[key] = key_node
             out[key] = self.build(value_node, depth + 1)
         return out

@@ -84,7 +84,18 @@ def known_cost(p: Progress) -> Decimal | None:
 
 def summary_table(suite: str, run_id: str, rows: list[dict[str, Any]]) -> Table:
     table = Table(title=f"suite {suite} · run {run_id}", title_justify="left")
-    for column in ("prompt", "model", "pass rate", "passed", "failed", "errors", "tokens in/out", "cost", "p50", "p95"):
+    for column in (
+        "prompt",
+        "model",
+        "pass rate",
+        "passed",
+        "failed",
+        "errors",
+        "tokens in/out",
+        "cost",
+        "p50",
+        "p95",
+    ):
         table.add_column(column, justify="left" if column in ("prompt", "model") else "right")
     for row in rows:
         scored = row["passed"] + row["failed"]
