@@ -188,14 +188,16 @@ def test_keyword_baseline_is_decent_but_imperfect(project: Path) -> None:
 
 def test_ci_and_pre_commit_files(project: Path) -> None:
     workflow = yaml.safe_load((project / ".github" / "workflows" / "llmops.yml").read_text())
-    steps = workflow["jobs"]["eval"]["steps"]
+    steps = workflow["jobs"]["gate"]["steps"]
     assert steps[0] == {"uses": "actions/checkout@v4", "with": {"fetch-depth": 0}}
-    assert [s.get("run") for s in steps[2:]] == [
-        "pip install llmopsctl",
-        "llmopsctl validate",
-        "llmopsctl eval",
-    ]
-    assert steps[-1]["env"] == {"OPENAI_API_KEY": "${{ secrets.OPENAI_API_KEY }}"}
+    runs = [s.get("run") for s in steps]
+    assert runs[2:4] == ["pip install llmopsctl", "llmopsctl validate"]
+    gate = next(s for s in steps if s.get("name") == "Gate")
+    assert gate["run"].split()[:2] == ["llmopsctl", "gate"]
+    assert '--base "origin/${GITHUB_BASE_REF}"' in gate["run"]
+    assert "--junit llmops-junit.xml" in gate["run"]
+    assert gate["env"] == {"OPENAI_API_KEY": "${{ secrets.OPENAI_API_KEY }}"}
+    assert steps[-1]["with"]["path"] == "llmops-junit.xml"
     assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as true
 
     [repo] = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())["repos"]

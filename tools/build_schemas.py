@@ -25,6 +25,63 @@ DURATION = {
 }
 PROB = {"type": "number", "minimum": 0, "maximum": 1}
 
+# The built-in assertion types (llmopsctl.scorers.registry.BUILTINS; a test keeps the two in step). `type`
+# stays a free string so plugin types (entry point group `llmopsctl.scorers`) validate too.
+ASSERTION_TYPES = [
+    "equals",
+    "contains",
+    "icontains",
+    "contains-all",
+    "contains-any",
+    "starts-with",
+    "regex",
+    "word-count",
+    "length",
+    "levenshtein",
+    "similarity-ratio",
+    "is-json",
+    "json-schema",
+    "json-path",
+    "is-valid-tool-call",
+    "rouge-l",
+    "bleu",
+    "f1",
+    "latency",
+    "cost",
+    "finish-reason",
+    "llm-judge",
+    "factuality",
+    "answer-relevance",
+    "similar",
+    "python",
+    "assert-set",
+]
+ASSERTION_CONFIG = {  # descriptions only: plugins may use the same keys differently
+    "model": "judge model (llm-judge, factuality, answer-relevance) or embedding model (similar): a "
+    "models/<name>.yaml name",
+    "rubric": "llm-judge: what a good output is (or give it as `value`)",
+    "params": "llm-judge, factuality, answer-relevance: generation parameters of the judge call",
+    "question_var": "factuality, answer-relevance: the case variable holding the question (default question)",
+    "scores": "factuality: scores of the choices A-E (default A 0.4, B 0.6, C 1, D 0, E 1)",
+    "threshold": "the pass threshold (the assertion's `threshold` overrides it)",
+    "min": "word-count, length: the minimum",
+    "max": "word-count, length: the maximum",
+    "flags": "regex: any of i (ignore case), m (multiline), s (dot matches newline), x (verbose)",
+    "ignore_case": "contains-all, contains-any, levenshtein, similarity-ratio: compare without case",
+    "strip": "equals, starts-with, levenshtein, similarity-ratio: ignore surrounding whitespace (default on)",
+    "path": "json-path: a JSON path such as $.items[0].id ($, .key, ['key'], [index], [*])",
+    "equals": "json-path: the value expected at `path`",
+    "contains": "json-path: an item (list), substring (string) or key (object) expected at `path`",
+    "schema": "json-schema: the schema, when not given as `value`",
+    "tools": "is-valid-tool-call: OpenAI tool definitions, when not given as `value`",
+    "smooth": "bleu: smoothing method 1 (epsilon 0.1) for zero n-gram precisions (default false)",
+    "lowercase": "bleu: ignore case (default false)",
+    "max_n": "bleu: the longest n-gram (default 4)",
+    "beta": "rouge-l: recall weight of the F-measure (default 1)",
+    "function": "python: `module:function` or `path/to/file.py:function`, when not given as `value`",
+    "timeout_s": "python: seconds the function may take (default 60)",
+}
+
 ASSERTION: dict[str, Any] = {
     "type": "object",
     "description": "An assertion on a model output. Without `value` it compares with the case's `expected`.",
@@ -33,14 +90,26 @@ ASSERTION: dict[str, Any] = {
     "properties": {
         "type": {
             "type": "string",
-            "description": "assertion type, e.g. equals, contains, icontains, regex, is-json; `not-` negates",
+            "minLength": 1,
+            "description": "assertion type: a built-in one (see examples) or a plugin's; `not-` negates most",
+            "examples": ASSERTION_TYPES,
         },
-        "value": {"description": "what to compare with (a Jinja2 template over the case vars and `expected`)"},
+        "value": {
+            "description": "what to compare with (a Jinja2 template over the case vars and `expected`)"
+        },
         "weight": {"type": "number", "minimum": 0, "default": 1},
         "metric": {"type": "string", "description": "aggregate this assertion's score as a named metric"},
-        "threshold": {"type": "number", "description": "type-specific pass threshold"},
+        "threshold": {
+            "type": "number",
+            "description": "type-specific: the minimum score (0..1) of graded types, the maximum edit "
+            "distance of levenshtein, milliseconds of latency, USD of cost",
+        },
         "description": {"type": "string"},
-        "config": {"type": "object", "description": "type-specific options"},
+        "config": {
+            "type": "object",
+            "description": "type-specific options",
+            "properties": {key: {"description": text} for key, text in ASSERTION_CONFIG.items()},
+        },
     },
 }
 

@@ -79,17 +79,23 @@ def eval_command(
                 replay=replay,
                 resume=resume,
             )
+            started: list[str] = []
+
+            def on_start(
+                run_id: str, total: int, s: str = suite.name, v: ProgressView = view, ids: list[str] = started
+            ) -> None:
+                ids.append(run_id)
+                v.start(f"{s} ({run_id})", total)
+
             try:
-                outcome = run_suite(
-                    project,
-                    store,
-                    request,
-                    on_start=lambda run_id, total, s=suite.name, v=view: v.start(f"{s} ({run_id})", total),
-                    on_progress=view.update,
-                )
+                outcome = run_suite(project, store, request, on_start=on_start, on_progress=view.update)
             except KeyboardInterrupt:
                 view.stop()
-                err.print("[yellow]interrupted: results so far are saved; finish with `llmopsctl eval --resume RUN_ID`")
+                run_id = started[0] if started else "RUN_ID"
+                err.print(
+                    "[yellow]interrupted: results so far are saved; "
+                    f"finish with `llmopsctl eval --resume {run_id}`"
+                )
                 raise
             finally:
                 view.stop()

@@ -38,6 +38,7 @@ class ModelRuntime:
     timeout_s: float
     pricing: dict[str, Any] | None
     base_url: str | None
+    cache: bool = True  # False for local providers (python, echo, replay): their answers can change freely
 
 
 @dataclass
@@ -108,12 +109,13 @@ class Executor:
                         await self._finish(prep, None, error=prep.error, error_kind="render", attempts=0, latency_ms=None)
                     elif prep.request_hash in hits:
                         response = ChatResponse.from_dict(hits[prep.request_hash])
+                        self._record(prep, response)
                         await self._finish(prep, response, cached=True, attempts=0, latency_ms=0.0)
                     else:
-                        await queue.put(prep)
+                        await _put(queue, prep, workers)
                 self._maybe_flush()
             for _ in workers:
-                await queue.put(None)
+                await _put(queue, None, workers)
             await asyncio.gather(*workers)
         finally:
             for worker in workers:
@@ -145,22 +147,26 @@ class Executor:
             return prep
         prep.params = {**item.prompt.params, **item.model.params}
         runtime = self.runtimes[item.model.name]
-        prep.request_hash = content_hash(
-            {
-                "provider": item.model.provider,
-                "base_url": runtime.base_url,
-                "model": item.model.model,
-                "messages": prep.messages,
-                "params": prep.params,
-            },
-            32,
-        )
+        identity: dict[str, Any] = {
+            "provider": item.model.provider,
+            "base_url": runtime.base_url,
+            "model": item.model.model,
+            "messages": prep.messages,
+            "params": prep.params,
+        }
+        if item.repeat_index:  # each repeat is a sample of its own, cached apart (repeat 0 keeps a plain key)
+            identity["repeat"] = item.repeat_index
+        prep.request_hash = content_hash(identity, 32)
         return prep
 
     def _cache_lookup(self, prepared: list[_Prepared]) -> dict[str, dict[str, Any]]:
         if not self.options.use_cache:
             return {}
-        keys = [p.request_hash for p in prepared if p.request_hash is not None]
+        keys = [
+            p.request_hash
+            for p in prepared
+            if p.request_hash is not None and self.runtimes[p.item.model.name].cache
+        ]
         return self.store.cache_get_many(keys, datetime.now(timezone.utc)) if keys else {}
 
     # -- calling the model ----------------------------------------------------------------------------------
@@ -199,6 +205,9 @@ class Executor:
                 last_error = exc
             except asyncio.TimeoutError:
                 last_error = ProviderError(f"no answer within {runtime.timeout_s:g} s", transient=True)
+            except Exception as exc:  # a bug in a provider (or a plugin) fails this case, not the whole run
+                detail = f"{item.model.provider} model {item.model.name!r}: {type(exc).__name__}: {exc}"
+                last_error = ProviderError(detail, transient=False)
             else:
                 latency = (time.perf_counter() - started) * 1000
                 self._remember(prep, response)
@@ -215,22 +224,29 @@ class Executor:
         message = last_error.message
         if last_error.transient and attempts > 1:
             message = f"{message} (gave up after {attempts} attempts)"
+        if last_error.hint:
+            message = f"{message}; hint: {last_error.hint}"
         latency = (time.perf_counter() - started) * 1000
         await self._finish(prep, None, error=message, error_kind=kind, attempts=attempts, latency_ms=latency)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(max(retry_after, 0.0), MAX_BACKOFF_S)
-        base = self.options.backoff_s * (2 ** (attempt - 1))
+        base = self.options.backoff_s * (2.0 ** (attempt - 1))
         return min(base * random.uniform(0.5, 1.5), MAX_BACKOFF_S)
 
     def _remember(self, prep: _Prepared, response: ChatResponse) -> None:
-        item = prep.item
         now = datetime.now(timezone.utc)
-        if self.options.use_cache and prep.request_hash is not None:
+        cacheable = self.options.use_cache and self.runtimes[prep.item.model.name].cache
+        if cacheable and prep.request_hash is not None:
             ttl = self.options.cache_ttl_s
             expires = now + timedelta(seconds=ttl) if ttl is not None else None
             self._cache_new.append((prep.request_hash, response.to_dict(), now, expires))
+        self._record(prep, response)
+
+    def _record(self, prep: _Prepared, response: ChatResponse) -> None:
+        """Put a response in the cassette being recorded, answers from the cache included."""
+        item = prep.item
         if self.options.cassette is not None and prep.messages is not None:
             key = cassette_key(item.model.model, prep.messages, prep.params)
             self.options.cassette.put(key, item.model.model, prep.messages, prep.params, response)
@@ -352,6 +368,29 @@ class Executor:
     def _maybe_flush(self) -> None:
         if len(self._results) >= CHUNK or time.monotonic() - self._last_flush >= FLUSH_S:
             self.flush()
+
+
+async def _put(
+    queue: asyncio.Queue[_Prepared | None], prep: _Prepared | None, workers: list[asyncio.Task[None]]
+) -> None:
+    """queue.put that raises the error of a worker that died instead of waiting forever on a full queue."""
+    if not queue.full():
+        queue.put_nowait(prep)
+        return
+    put = asyncio.ensure_future(queue.put(prep))
+    try:
+        while not put.done():
+            alive = [w for w in workers if not w.done()]
+            if not alive:
+                raise RuntimeError("the eval workers stopped before the work was done")
+            await asyncio.wait([put, *alive], return_when=asyncio.FIRST_COMPLETED)
+            for worker in workers:
+                error = None if not worker.done() or worker.cancelled() else worker.exception()
+                if error is not None:
+                    raise error
+    finally:
+        if not put.done():
+            put.cancel()
 
 
 def _chunks(items: Iterable[WorkItem], size: int) -> Iterator[list[WorkItem]]:

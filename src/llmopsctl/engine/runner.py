@@ -22,6 +22,9 @@ from llmopsctl.providers.replay import Cassette
 from llmopsctl.store import Store
 
 KEYED_PROVIDERS = {"openai": "https://api.openai.com", "anthropic": "https://api.anthropic.com"}
+# Answered locally, and their answers change when the user's code or cassette does, which the request
+# hash cannot see: never served from the response cache.
+UNCACHED_PROVIDERS = frozenset({"python", "echo", "replay"})
 CI_VARS = {
     "GITHUB_ACTIONS": "github-actions",
     "GITLAB_CI": "gitlab-ci",
@@ -88,6 +91,14 @@ def _spec(project: Project, model: ModelConfig, *, replay: Cassette | None) -> M
                 f"model {model.name!r} needs the environment variable {env_name} (its API key), which is not set",
                 hint=f"export {env_name}=..., or run offline with --replay or another --model",
             )
+        if not (api_key.isascii() and api_key.isprintable()) or any(c.isspace() for c in api_key):
+            # It could not go into a header, and the errors saying so would quote it in an escaped form
+            # that redaction does not recognise. The message never shows the value.
+            raise ConfigError(
+                f"the environment variable {env_name} (the API key of model {model.name!r}) contains "
+                "spaces, line breaks or non-ASCII characters",
+                hint=f"set {env_name} again to the key alone (a file with Windows line ends adds a \\r)",
+            )
     elif model.provider in KEYED_PROVIDERS and not data.get("base_url"):
         raise ConfigError(
             f"model {model.name!r} calls {KEYED_PROVIDERS[model.provider]} but names no api_key_env",
@@ -116,6 +127,7 @@ def build_runtimes(project: Project, plan: Plan, replay: Cassette | None) -> tup
             timeout_s=spec.timeout_s,
             pricing=model.pricing,
             base_url=spec.base_url,
+            cache=spec.provider not in UNCACHED_PROVIDERS,
         )
     return runtimes, secrets
 
@@ -163,11 +175,12 @@ def run_suite(
     if on_start is not None:
         on_start(run_id, remaining)
     executor = Executor(run_id, store, runtimes, options, on_progress)
-    status = "interrupted"
+    status = "aborted"  # unless it completes or is interrupted: an unexpected error stopped it
     try:
         progress = asyncio.run(_execute(executor, todo, remaining, runtimes))
         status = "complete" if progress.errors == 0 else "incomplete"
     except KeyboardInterrupt:
+        status = "interrupted"
         executor.flush()
         raise
     finally:

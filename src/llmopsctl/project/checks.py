@@ -150,8 +150,8 @@ def _iter_assertions(project: Project) -> Iterator[tuple[Path, JsonPath, dict[st
 def _check_assertions(ctx: _Ctx) -> None:
     from llmopsctl.scorers.base import ScorerError
     from llmopsctl.scorers.registry import resolve
-    from llmopsctl.scorers.text import compile_regex
 
+    env = _check_env(ctx)
     for path, at, assertion, expected, from_suite in _iter_assertions(ctx.project):
         type_name = str(assertion.get("type", ""))
         try:
@@ -162,11 +162,8 @@ def _check_assertions(ctx: _Ctx) -> None:
         value = assertion.get("value")
         if spec.needs_value and value is None and expected is None and not from_suite:
             ctx.add(path, at, f"{type_name!r} needs a `value`, or an `expected` on the case", "assertion")
-        if spec.name == "regex" and isinstance(value, str) and "{{" not in value and "{%" not in value:
-            try:
-                compile_regex(value, assertion.get("config") or {})
-            except ScorerError as exc:
-                ctx.add(path, (*at, "value"), str(exc), "assertion")
+        for where, message in _assertion_problems(spec, assertion, env):
+            ctx.add(path, (*at, *where), message, "assertion")
     for suite in ctx.project.suites.values():
         needing = [a for a in suite.asserts if _needs_expected(a)]
         if not needing:
@@ -179,11 +176,36 @@ def _check_assertions(ctx: _Ctx) -> None:
                     ctx.add(
                         dataset.path,  # type: ignore[union-attr]
                         ("cases", case.index),
-                        f"case {case.id!r} has no `expected`, which suite {suite.name!r} compares with ({kinds})",
+                        f"case {case.id!r} has no `expected`, which suite {suite.name!r} compares with "
+                        f"({kinds})",
                         "assertion",
                         related=(ctx.project.rel(suite.path),),
                     )
                     break
+
+
+def _check_env(ctx: _Ctx) -> Any:
+    """What the assertion checks may know: the project root and every model name (loaded or not)."""
+    from llmopsctl.scorers.base import CheckEnv
+
+    models = frozenset(ctx.present.get("model", set()) | set(ctx.project.models))
+    return CheckEnv(root=ctx.project.root, models=models)
+
+
+def _assertion_problems(spec: Any, assertion: dict[str, Any], env: Any) -> list[tuple[JsonPath, str]]:
+    """The type's static check (`ScorerSpec.check`); a check that crashes is reported, not raised."""
+    try:
+        found = spec.problems(assertion, env)
+    except Exception as exc:
+        return [((), f"could not check this {spec.name!r} assertion: {type(exc).__name__}: {exc}")]
+    out: list[tuple[JsonPath, str]] = []
+    for item in found:
+        if isinstance(item, str):
+            out.append(((), item))
+        else:
+            where, message = item
+            out.append((tuple(where), str(message)))
+    return out
 
 
 def _needs_expected(assertion: dict[str, Any]) -> bool:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from llmopsctl.providers.base import ChatResponse
 
+# A problem a static check found: the path inside the assertion (e.g. ("config", "model")) and a message.
+Problem = tuple[tuple[str | int, ...], str]
+
 
 class ModelServices(Protocol):
-    """Model calls for model-graded and semantic scorers, made through the engine (cached, retried, costed)."""
+    """Model calls for model-graded and semantic scorers, made by the engine (cached, retried, costed)."""
 
     async def chat(
         self, model: str, messages: list[dict[str, str]], params: dict[str, Any] | None = None
@@ -30,6 +36,15 @@ class ScoreContext:
     finish_reason: str | None = None
     services: ModelServices | None = None
     root: str | None = None  # the project root, for scorers that read files of the repo
+    messages: tuple[dict[str, str], ...] = ()  # the rendered prompt (answer-relevance reads the question)
+
+
+@dataclass(frozen=True)
+class CheckEnv:
+    """What a static check (`ScorerSpec.check`) may know about the project; None: unknown, skip."""
+
+    root: Path | None = None
+    models: frozenset[str] | None = None  # model config names (models/<name>.yaml)
 
 
 @dataclass(frozen=True)
@@ -56,21 +71,82 @@ def coerce(result: Any, *, threshold: float = 0.5) -> Score:
     if isinstance(result, bool):
         return Score.of(result, "passed" if result else "failed")
     if isinstance(result, (int, float)):
-        value = max(0.0, min(1.0, float(result)))
+        value = clamp(float(result))
         return Score(value, value >= threshold, f"score {value:.3g} (threshold {threshold:g})")
     if isinstance(result, dict) and ("score" in result or "passed" in result):
         raw = result.get("score")
         passed = result.get("passed")
-        value = float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
-        if value is None:
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            value = clamp(float(raw))
+        else:
             value = 1.0 if passed else 0.0
-        value = max(0.0, min(1.0, value))
         if passed is None:
             passed = value >= threshold
         return Score(value, bool(passed), str(result.get("reason") or ""))
-    raise ScorerError(f"a scorer must return bool, a number or {{score, passed, reason}}, got {type(result).__name__}")
+    raise ScorerError(
+        f"a scorer must return bool, a number or {{score, passed, reason}}, got {type(result).__name__}"
+    )
 
 
 def shorten(text: str, limit: int = 80) -> str:
     text = text.replace("\n", "\\n")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def is_template(value: Any) -> bool:
+    """A string the engine renders with Jinja2 (so a static check cannot judge it)."""
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def as_text(value: Any) -> str:
+    """`value` as the text to compare with; dicts and lists as canonical JSON."""
+    if value is None:
+        raise ScorerError("needs a `value` (or the case's `expected`)")
+    if isinstance(value, (dict, list, bool)):  # YAML `true` compares as the JSON text "true"
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def to_number(raw: Any, what: str) -> float:
+    """A finite number from YAML (int, float, or a numeric string a template rendered); else ScorerError."""
+    if isinstance(raw, bool):
+        raise ScorerError(f"{what} must be a number, got {raw!r}")
+    try:
+        number = float(raw)
+    except (TypeError, ValueError):
+        raise ScorerError(f"{what} must be a number, got {raw!r}") from None
+    if not math.isfinite(number):
+        raise ScorerError(f"{what} must be a finite number, got {raw!r}")
+    return number
+
+
+def get_threshold(config: dict[str, Any], default: float) -> float:
+    """`config.threshold` (the assertion's `threshold` is copied there by the engine), else `default`."""
+    raw = config.get("threshold")
+    return default if raw is None else to_number(raw, "`threshold`")
+
+
+def clamp(value: float) -> float:
+    if math.isnan(value):
+        return 0.0
+    return max(0.0, min(1.0, value))
+
+
+def graded(value: float, threshold: float, what: str) -> Score:
+    """A score in [0, 1] that passes at `threshold` (with a little float tolerance)."""
+    value = clamp(value)
+    passed = value >= threshold - 1e-12
+    return Score(value, passed, f"{what} {value:.3f} {'>=' if passed else '<'} threshold {threshold:g}")
+
+
+def option(value: Any, config: dict[str, Any], key: str, default: Any = None) -> Any:
+    """An option given in a dict `value` or in `config` (the value wins)."""
+    if isinstance(value, dict) and key in value:
+        return value[key]
+    return config.get(key, default)
+
+
+def services_of(ctx: ScoreContext) -> ModelServices:
+    if ctx.services is None:
+        raise ScorerError("model-graded assertions need the eval engine")
+    return ctx.services

@@ -1,0 +1,56 @@
+"""Operational assertions: latency, cost and why the model stopped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, to_number
+
+
+def _maximum(value: Any, config: dict[str, Any], unit: str) -> float:
+    raw = value if value is not None else config.get("threshold")
+    if raw is None:
+        raise ScorerError(f"needs a maximum in {unit}: `value` or `threshold`")
+    limit = to_number(raw, f"the maximum ({unit})")
+    if limit < 0:
+        raise ScorerError(f"the maximum ({unit}) must be >= 0, got {raw!r}")
+    return limit
+
+
+def latency(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
+    """The call took at most `value` (or `threshold`) milliseconds. Cache hits have latency 0 and pass."""
+    limit = _maximum(value, config, "milliseconds")
+    if ctx.latency_ms is None:
+        return Score.of(False, "latency unknown")
+    if ctx.latency_ms <= limit:
+        return Score.of(True, f"latency {ctx.latency_ms:.0f} ms <= {limit:g} ms")
+    return Score.of(False, f"latency {ctx.latency_ms:.0f} ms > {limit:g} ms")
+
+
+def cost(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
+    """The call cost at most `value` (or `threshold`) USD. Unknown cost (no pricing) fails."""
+    limit = _maximum(value, config, "USD")
+    if ctx.cost_usd is None:
+        return Score.of(False, "cost unknown")
+    if ctx.cost_usd <= limit + 1e-12:
+        return Score.of(True, f"cost ${ctx.cost_usd:.6g} <= ${limit:g}")
+    return Score.of(False, f"cost ${ctx.cost_usd:.6g} > ${limit:g}")
+
+
+def finish_reasons(value: Any) -> list[str]:
+    if isinstance(value, str) and value.strip():
+        return [value.strip()]
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value]
+    raise ScorerError("needs a `value`: the expected finish reason (e.g. stop) or a list of them")
+
+
+def finish_reason(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
+    """The provider's finish reason is `value` (or one of a list); compared without case."""
+    wanted = finish_reasons(value)
+    if ctx.finish_reason is None:
+        return Score.of(False, "finish reason unknown")
+    got = ctx.finish_reason.strip()
+    if got.casefold() in {w.casefold() for w in wanted}:
+        return Score.of(True, f"finish reason {got!r}")
+    return Score.of(False, f"finish reason {got!r}, expected {' or '.join(repr(w) for w in wanted)}")

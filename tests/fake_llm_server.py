@@ -1,0 +1,431 @@
+"""A fault-injecting OpenAI-compatible HTTP server for end-to-end tests, and a project writer using it.
+
+    with FakeLLMServer(faults={"q002": ["429", "500"]}) as server:
+        write_project(tmp_path, port=server.port)
+        ...
+        assert server.count("q002") == 3
+
+POST /v1/chat/completions answers an OpenAI-shaped body. The answer's content comes from `behaviour`:
+a callable taking the request JSON (returning the content), a mapping "substring of the messages ->
+answer" (echo when nothing matches), or None (echo the last user message).
+
+Faults are scripted per request by substring of the request's messages: `faults[substring]` is a list
+of faults for the successive matching requests (answered normally once it runs out) or one fault
+string for every matching request. Faults (see FAULTS): "429" (Retry-After: 0), "429-1" (Retry-After:
+1), "500", "503", "400", "hang" (sleep `hang_s`, past the client's timeout, then answer), "malformed"
+(200 with a broken JSON body), "drop" (close the socket without a response), "echo-auth" (HTTP 500
+whose error message contains the request's Authorization header), "echo-auth-400" (the same, as 400).
+
+Every request is recorded (path, headers, raw body, parsed JSON) in `server.requests`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from typer.testing import CliRunner, Result
+
+RESPONSE_MODEL = "fake-model-2024-01-01"
+FAULTS = ("429", "429-1", "500", "503", "400", "hang", "malformed", "drop", "echo-auth", "echo-auth-400")
+DEFAULT_USAGE = {"prompt_tokens": 100, "completion_tokens": 20, "cached_tokens": 40}
+
+Behaviour = Callable[[dict[str, Any]], str] | Mapping[str, str] | None
+
+
+@dataclass
+class RecordedRequest:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    json: Any = None
+    fault: str | None = None
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def text(self) -> str:
+        """All message contents, newline-joined (what faults and behaviours match on)."""
+        return messages_text(self.json)
+
+
+def messages_text(body: Any) -> str:
+    if not isinstance(body, dict):
+        return ""
+    messages = body.get("messages") or []
+    return "\n".join(str(m.get("content", "")) for m in messages if isinstance(m, dict))
+
+
+def last_user_message(body: dict[str, Any]) -> str:
+    for message in reversed(body.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return str(message.get("content", ""))
+    return ""
+
+
+class FakeLLMServer:
+    """ThreadingHTTPServer on 127.0.0.1:0 in a daemon thread; a context manager (start/stop)."""
+
+    def __init__(
+        self,
+        behaviour: Behaviour = None,
+        faults: Mapping[str, Sequence[str] | str] | None = None,
+        *,
+        delay_s: float = 0.0,
+        hang_s: float = 1.0,
+        usage: Mapping[str, int] | None = None,
+    ) -> None:
+        self.behaviour = behaviour
+        self._lock = threading.Lock()
+        self.faults: dict[str, list[str] | str] = {}
+        for key, value in (faults or {}).items():
+            self.set_faults(key, value)
+        self.delay_s = delay_s
+        self.hang_s = hang_s
+        self.usage = dict(usage or DEFAULT_USAGE)
+        self.requests: list[RecordedRequest] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests the server was answering at once
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- set-up -----------------------------------------------------------------------------------------
+    def set_faults(self, substring: str, faults: Sequence[str] | str) -> None:
+        for fault in [faults] if isinstance(faults, str) else faults:
+            if fault not in FAULTS:
+                raise ValueError(f"unknown fault {fault!r} (known: {', '.join(FAULTS)})")
+        with self._lock:
+            self.faults[substring] = faults if isinstance(faults, str) else list(faults)
+
+    def start(self) -> FakeLLMServer:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05})
+        self._thread.daemon = True
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        httpd, self._httpd = self._httpd, None
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> FakeLLMServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._httpd is not None, "the server is not running"
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    # -- assertions -------------------------------------------------------------------------------------
+    def count(self, substring: str | None = None) -> int:
+        """Requests received (whose messages contain `substring`)."""
+        with self._lock:
+            return sum(1 for r in self.requests if substring is None or substring in r.text)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    # -- used by the handler ----------------------------------------------------------------------------
+    def _record(self, request: RecordedRequest) -> str | None:
+        """Store the request and pick its fault (None: answer normally)."""
+        with self._lock:
+            self.requests.append(request)
+            text = request.text
+            for substring, script in self.faults.items():
+                if substring not in text:
+                    continue
+                if isinstance(script, str):
+                    request.fault = script
+                elif script:
+                    request.fault = script.pop(0)
+                break
+            return request.fault
+
+    def _busy(self, delta: int) -> None:
+        with self._lock:
+            self.in_flight += delta
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def _response_id(self, body: dict[str, Any]) -> str:
+        """Deterministic per request body, so that re-recording a cassette gives the same bytes."""
+        digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+        return f"chatcmpl-{digest[:20]}"
+
+    def _answer(self, body: dict[str, Any]) -> str:
+        behaviour = self.behaviour
+        if callable(behaviour):
+            return str(behaviour(body))
+        if behaviour is not None:
+            text = messages_text(body)
+            for substring, answer in behaviour.items():
+                if substring in text:
+                    return answer
+        return last_user_message(body)
+
+    def completion(self, body: dict[str, Any]) -> dict[str, Any]:
+        usage = self.usage
+        return {
+            "id": self._response_id(body),
+            "object": "chat.completion",
+            "created": 1_700_000_000,
+            "model": RESPONSE_MODEL,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": self._answer(body)},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": usage["prompt_tokens"],
+                "completion_tokens": usage["completion_tokens"],
+                "total_tokens": usage["prompt_tokens"] + usage["completion_tokens"],
+                "prompt_tokens_details": {"cached_tokens": usage["cached_tokens"]},
+            },
+        }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeLLMServer
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stalls
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            parsed: Any = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = None
+        request = RecordedRequest(self.path, {k.lower(): v for k, v in self.headers.items()}, raw, parsed)
+        fault = self.fake._record(request)
+        self.fake._busy(+1)
+        try:
+            self._respond(request, fault)
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            self.close_connection = True  # the client gave up (e.g. its timeout): nothing to do
+        finally:
+            self.fake._busy(-1)
+
+    def _respond(self, request: RecordedRequest, fault: str | None) -> None:
+        fake = self.fake
+        if fault == "drop":
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        if fault == "hang":
+            time.sleep(fake.hang_s)
+        elif fake.delay_s:
+            time.sleep(fake.delay_s)
+        if self.path.rstrip("/") != "/v1/chat/completions":
+            self._send(404, {"error": {"message": f"no route {self.path}"}})
+        elif fault in ("429", "429-1"):
+            retry_after = "1" if fault == "429-1" else "0"
+            self._send(429, {"error": {"message": "rate limited, slow down"}}, {"Retry-After": retry_after})
+        elif fault in ("500", "503", "400"):
+            self._send(int(fault), {"error": {"message": f"fake server error {fault}"}})
+        elif fault in ("echo-auth", "echo-auth-400"):
+            auth = request.headers.get("authorization", "")
+            status = 400 if fault == "echo-auth-400" else 500
+            self._send(status, {"error": {"message": f"invalid credentials: {auth}"}})
+        elif fault == "malformed":
+            self._send_raw(200, b'{"id": "chatcmpl-broken", "choices": [{"message": {"content": "trunc')
+        elif not isinstance(request.json, dict):
+            self._send(400, {"error": {"message": "body is not a JSON object"}})
+        else:
+            self._send(200, fake.completion(request.json))
+
+    def _send(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+        self._send_raw(status, json.dumps(body).encode(), headers)
+
+    def _send_raw(self, status: int, data: bytes, headers: Mapping[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+        self.wfile.flush()
+
+
+# --- a small project using the server -----------------------------------------------------------------
+
+KEY_ENV = "TEST_LLM_KEY"
+
+
+@dataclass
+class ModelDef:
+    name: str
+    provider: str = "openai"
+    model: str = ""  # the provider's model id; default gpt-<name>
+    pricing: dict[str, float] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def case_ids(n: int) -> list[str]:
+    return [f"q{i:03d}" for i in range(1, n + 1)]
+
+
+def default_cases(n: int) -> list[dict[str, Any]]:
+    """Cases q001..qNNN asking to repeat a word; even ones tagged `even`. Echoing passes them."""
+    return [
+        {
+            "id": cid,
+            "vars": {"word": f"w-{cid}"},
+            "expected": f"w-{cid}",
+            "tags": ["even" if i % 2 == 0 else "odd"],
+        }
+        for i, cid in enumerate(case_ids(n), start=1)
+    ]
+
+
+def write_project(
+    root: Path,
+    *,
+    port: int | None = None,
+    cases: int | list[dict[str, Any]] = 4,
+    models: Sequence[ModelDef] | None = None,
+    prompts: Sequence[str] = ("ask",),
+    settings: str = "",
+    suite_extra: str = "",
+    files: Mapping[str, str] | None = None,
+) -> Path:
+    """Write llmops.yaml, prompts/<prompts>.yaml, models/*, datasets/golden.jsonl and suites/smoke.yaml.
+
+    By default two openai models against http://127.0.0.1:PORT/v1 with api_key_env TEST_LLM_KEY:
+    `priced` (pricing input 0.15, output 0.60, cached_input 0.075 per million) and `unpriced`.
+    Asserts: the output equals the case's `expected`. `files` adds or replaces files (relative paths).
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    if models is None:
+        models = [
+            ModelDef("priced", pricing={"input": 0.15, "output": 0.60, "cached_input": 0.075}),
+            ModelDef("unpriced"),
+        ]
+    case_list = default_cases(cases) if isinstance(cases, int) else cases
+    text: dict[str, str] = {
+        "llmops.yaml": textwrap.dedent(
+            """\
+            version: 1
+            project: e2e
+            defaults:
+              concurrency: 4
+              timeout_s: 0.5
+              retries: 2
+              backoff_s: 0.01
+            """
+        )
+        + settings,
+        "datasets/golden.jsonl": "".join(json.dumps(c, sort_keys=True) + "\n" for c in case_list),
+        "suites/smoke.yaml": textwrap.dedent(
+            f"""\
+            prompts: [{", ".join(prompts)}]
+            models: [{", ".join(m.name for m in models)}]
+            datasets: [golden]
+            assert:
+              - type: equals
+            """
+        )
+        + suite_extra,
+    }
+    for name in prompts:
+        text[f"prompts/{name}.yaml"] = textwrap.dedent(
+            f"""\
+            messages:
+              - role: system
+                content: Repeat the word you are given and nothing else. ({name})
+              - role: user
+                content: "{{{{ word }}}}"
+            """
+        )
+    for m in models:
+        body: dict[str, Any] = {"provider": m.provider, "model": m.model or f"gpt-{m.name}"}
+        if m.provider in ("openai", "anthropic", "ollama"):
+            body["base_url"] = f"http://127.0.0.1:{port}/v1"
+            body["api_key_env"] = KEY_ENV
+            body["timeout_s"] = 0.5
+        if m.pricing is not None:
+            body["pricing"] = m.pricing
+        body.update(m.extra)
+        text[f"models/{m.name}.yaml"] = json.dumps(body, indent=2) + "\n"  # JSON is YAML
+    text.update(files or {})
+    for rel, content in text.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+    return root
+
+
+# --- running the CLI and reading the results ----------------------------------------------------------
+
+KEY = "sk-e2e-Zq8uVb3T7mXw1pL5kN9rA2cY6dF4"  # a distinctive fake API key, searched for in every output
+
+
+def cli(*args: str | Path) -> Result:
+    """`llmopsctl ARGS...` in-process (callers restore the working directory that -C changes)."""
+    from llmopsctl.cli.app import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def eval_json(root: Path, *args: str | Path, code: int = 0) -> dict[str, Any]:
+    """`llmopsctl -C ROOT eval --json ARGS...`, asserting its exit code; the JSON summary."""
+    result = cli("-C", root, "eval", "--json", "-q", *args)
+    assert result.exit_code == code, f"exit {result.exit_code}\n{result.stdout}\n{result.stderr}"
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def db_path(root: Path) -> Path:
+    return root / ".llmops" / "llmops.duckdb"
+
+
+def query(db: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
+    """Rows of a read-only query, as dicts (the database must not be held by another process)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        cursor = con.execute(sql, list(params))
+        names = [d[0] for d in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+def results(root: Path, run_id: str | None = None, db: Path | None = None) -> list[dict[str, Any]]:
+    where, params = ("WHERE run_id = ?", [run_id]) if run_id else ("", [])
+    return query(db or db_path(root), f"SELECT * FROM results {where} ORDER BY item_key", *params)

@@ -1,0 +1,361 @@
+"""`llmopsctl eval` end to end against a fault-injecting OpenAI-compatible server: provenance, cost,
+retries, the response cache, cassettes and secret hygiene."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from fake_llm_server import (
+    KEY,
+    KEY_ENV,
+    RESPONSE_MODEL,
+    FakeLLMServer,
+    ModelDef,
+    cli,
+    db_path,
+    eval_json,
+    last_user_message,
+    query,
+    results,
+    write_project,
+)
+
+PRICED = ModelDef("priced", pricing={"input": 0.15, "output": 0.60, "cached_input": 0.075})
+# 60 fresh input tokens at 0.15, 40 cached at 0.075 and 20 output at 0.60, per million: exactly 0.000024
+COST_PER_CALL = Decimal("0.000024")
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # -C changes the working directory; this restores it afterwards
+    monkeypatch.setenv(KEY_ENV, KEY)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as fake:
+        yield fake
+
+
+def by_case(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["case_id"]: r for r in rows}
+
+
+# --- 1. the happy path --------------------------------------------------------------------------------
+
+
+def test_two_models_every_result_with_provenance_and_exact_cost(
+    tmp_path: Path, server: FakeLLMServer
+) -> None:
+    from llmopsctl.project.loader import load_project
+
+    root = write_project(tmp_path / "proj", port=server.port, cases=3)
+    data = eval_json(root)
+    assert (data["cases"], data["passed"], data["failed"], data["errors"]) == (6, 6, 0, 0)
+    assert Decimal(str(data["cost_usd"])) == 3 * COST_PER_CALL  # the unpriced model adds nothing, not 0s
+    run_id = data["run_id"]
+
+    rows = results(root, run_id)
+    assert len(rows) == 6 and len({r["item_key"] for r in rows}) == 6
+    project = load_project(root)
+    for row in rows:
+        assert row["prompt_name"] == "ask" and row["prompt_hash"] == project.prompts["ask"].hash
+        assert row["model_hash"] == project.models[row["model_name"]].hash
+        assert row["dataset_name"] == "golden" and row["dataset_hash"] == project.datasets["golden"].hash
+        assert row["response_model"] == RESPONSE_MODEL and row["model_id"] == f"gpt-{row['model_name']}"
+        assert row["response_id"].startswith("chatcmpl-") and row["finish_reason"] == "stop"
+        # OpenAI's prompt_tokens include the cached ones: input 100 of which 40 cached
+        assert (row["input_tokens"], row["cached_input_tokens"], row["output_tokens"]) == (100, 40, 20)
+        assert row["output"] == f"w-{row['case_id']}" and row["passed"] is True and row["error"] is None
+        assert row["attempts"] == 1 and row["cached"] is False and row["request_hash"]
+        if row["model_name"] == "priced":
+            assert isinstance(row["cost_usd"], Decimal) and row["cost_usd"] == COST_PER_CALL
+        else:
+            assert row["cost_usd"] is None  # unknown, never 0
+    assert len({r["response_id"] for r in rows}) == 6
+
+    (run,) = query(db_path(root), "SELECT * FROM runs")
+    assert run["id"] == run_id and run["status"] == "complete" and run["planned"] == 6
+    assert (run["git_sha"], run["git_branch"], run["git_dirty"]) == (None, None, None)  # not a git repo
+    hashes = json.loads(run["hashes"])
+    assert hashes["prompts"] == {"ask": project.prompts["ask"].hash}
+    assert set(hashes["models"]) == {"priced", "unpriced"}
+
+    assert server.count() == 6
+    for request in server.requests:
+        assert request.path == "/v1/chat/completions"
+        assert request.headers["authorization"] == f"Bearer {KEY}"
+        assert request.json["model"] in ("gpt-priced", "gpt-unpriced")
+        assert [m["role"] for m in request.json["messages"]] == ["system", "user"]
+
+    # the text report: the unpriced model's cost is "?", the priced one's a dollar amount
+    text = cli("-C", root, "eval", "--no-cache")
+    assert text.exit_code == 0, text.output
+    lines = {ln.split("│")[2].strip(): ln for ln in text.stdout.splitlines() if ln.count("│") > 3}
+    assert "?" in lines["unpriced"].split("│")[8] and "$" in lines["priced"].split("│")[8]
+
+
+def test_git_provenance_of_a_run(tmp_path: Path, server: FakeLLMServer) -> None:
+    git = pytest.importorskip("git")
+    root = write_project(tmp_path / "proj", port=server.port, cases=2, models=[PRICED])
+    (root / ".gitignore").write_text(".llmops/\n")
+    repo = git.Repo.init(root)
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Test")
+        config.set_value("user", "email", "test@example.com")
+    repo.git.add(A=True)
+    repo.index.commit("project")
+
+    clean = eval_json(root)
+    (run,) = query(db_path(root), "SELECT * FROM runs WHERE id = ?", clean["run_id"])
+    assert run["git_sha"] == repo.head.commit.hexsha
+    assert run["git_branch"] == repo.active_branch.name
+    assert run["git_dirty"] is False
+
+    (root / "notes.txt").write_text("uncommitted\n")
+    dirty = eval_json(root)
+    (run,) = query(db_path(root), "SELECT * FROM runs WHERE id = ?", dirty["run_id"])
+    assert run["git_sha"] == repo.head.commit.hexsha and run["git_dirty"] is True
+    repo.close()
+
+
+# --- 2. reliability -----------------------------------------------------------------------------------
+
+
+def test_faults_are_retried_and_a_case_failing_every_attempt_is_one_error_row(tmp_path: Path) -> None:
+    faults = {
+        "w-q002": ["429"],
+        "w-q003": ["500"],
+        "w-q004": ["hang"],  # past the 0.5 s client timeout
+        "w-q005": ["malformed"],
+        "w-q006": ["drop"],
+        "w-q007": "503",  # every attempt
+        "w-q009": "400",  # not worth retrying
+    }
+    with FakeLLMServer({"w-q008": "a wrong answer"}, faults) as server:
+        root = write_project(tmp_path / "proj", port=server.port, cases=9, models=[PRICED])
+        data = eval_json(root, code=1)
+        counts = {c: server.count(f"w-{c}") for c in ("q001", "q002", "q007", "q009")}
+    assert (data["cases"], data["passed"], data["failed"], data["errors"]) == (9, 6, 1, 2)
+
+    rows = results(root, data["run_id"])
+    assert len(rows) == 9 and len({r["item_key"] for r in rows}) == 9  # nothing lost, nothing twice
+    cases = by_case(rows)
+    assert cases["q001"]["attempts"] == 1
+    for cid in ("q002", "q003", "q004", "q005", "q006"):
+        assert cases[cid]["attempts"] == 2 and cases[cid]["error"] is None, cid
+        assert cases[cid]["passed"] is True and cases[cid]["output"] == f"w-{cid}"
+    gave_up = cases["q007"]
+    assert gave_up["error_kind"] == "provider" and gave_up["attempts"] == 3 and gave_up["passed"] is None
+    assert "HTTP 503" in gave_up["error"] and "gave up after 3 attempts" in gave_up["error"]
+    assert "priced" in gave_up["error"] and gave_up["output"] is None and gave_up["cost_usd"] is None
+    rejected = cases["q009"]
+    assert (
+        rejected["attempts"] == 1 and "HTTP 400" in rejected["error"] and rejected["error_kind"] == "provider"
+    )
+    wrong = cases["q008"]  # a failed assertion is not an error
+    assert wrong["error"] is None and wrong["passed"] is False
+    assert counts == {"q001": 1, "q002": 2, "q007": 3, "q009": 1}
+    (run,) = query(db_path(root), "SELECT status FROM runs")
+    assert run["status"] == "incomplete"
+
+    # the errors are what --resume retries; the server has recovered by now
+    with FakeLLMServer() as server:
+        write_project(root, port=server.port, cases=9, models=[PRICED])
+        resumed = eval_json(root, "--resume", data["run_id"])
+        assert server.count() == 2 and resumed["cases"] == 2 and resumed["errors"] == 0
+    rows = results(root, data["run_id"])
+    assert len(rows) == 9 and not any(r["error"] for r in rows)
+    assert sum(1 for r in rows if r["passed"] is False) == 1
+    (run,) = query(db_path(root), "SELECT status FROM runs")
+    assert run["status"] == "complete"
+
+
+def test_model_concurrency_limit_is_respected(tmp_path: Path) -> None:
+    limited = ModelDef("priced", pricing=PRICED.pricing, extra={"limits": {"concurrency": 2}})
+    with FakeLLMServer(delay_s=0.03) as server:
+        root = write_project(tmp_path / "proj", port=server.port, cases=12, models=[limited])
+        eval_json(root, "-j", "8")
+        assert server.max_in_flight == 2  # reached, never passed
+
+
+def test_recovered_faults_complete_the_run_and_retry_after_is_honoured(tmp_path: Path) -> None:
+    with FakeLLMServer(faults={"w-q001": ["429-1"], "w-q002": ["503", "drop"]}) as server:
+        root = write_project(tmp_path / "proj", port=server.port, cases=3, models=[PRICED])
+        data = eval_json(root)
+        first, second = (r.at for r in server.requests if "w-q001" in r.text)
+    assert (data["passed"], data["errors"]) == (3, 0)
+    assert second - first >= 0.9  # Retry-After: 1
+    cases = by_case(results(root, data["run_id"]))
+    assert (cases["q001"]["attempts"], cases["q002"]["attempts"], cases["q003"]["attempts"]) == (2, 3, 1)
+    (run,) = query(db_path(root), "SELECT status FROM runs")
+    assert run["status"] == "complete"
+
+
+# --- 4. the response cache -----------------------------------------------------------------------------
+
+
+def test_cache_hits_no_cache_ttl_expiry_stats_and_clear(tmp_path: Path, server: FakeLLMServer) -> None:
+    root = write_project(tmp_path / "proj", port=server.port, cases=3, models=[PRICED])
+    first = eval_json(root)
+    assert server.count() == 3
+
+    again = eval_json(root)
+    assert server.count() == 3 and again["runs"][0]["cached"] == 3 and again["passed"] == 3
+    assert again["cost_usd"] == 0
+    rows = results(root, again["run_id"])
+    assert all(r["cached"] and r["cost_usd"] == 0 and r["attempts"] == 0 for r in rows)
+    assert all(r["cost_nominal_usd"] == COST_PER_CALL for r in rows)  # what it would have cost
+    before = by_case(results(root, first["run_id"]))
+    assert all(r["output"] == before[r["case_id"]]["output"] for r in rows)
+    assert all(r["response_id"] == before[r["case_id"]]["response_id"] for r in rows)
+
+    fresh = eval_json(root, "--no-cache")
+    assert server.count() == 6 and fresh["runs"][0]["cached"] == 0
+    assert not any(r["cached"] for r in results(root, fresh["run_id"]))
+
+    stats = cli("-C", root, "cache", "stats")
+    assert stats.exit_code == 0 and "3 cached responses: 3 live, 0 expired" in stats.stdout
+
+    expire_all(root)  # the cache's clock moves on
+    assert "0 live, 3 expired" in cli("-C", root, "cache", "stats").stdout
+    expired = eval_json(root)
+    assert server.count() == 9 and expired["runs"][0]["cached"] == 0
+    assert "3 cached responses: 3 live, 0 expired" in cli("-C", root, "cache", "stats").stdout  # refreshed
+
+    expire_all(root)
+    cleared = cli("-C", root, "cache", "clear", "--expired")
+    assert cleared.exit_code == 0 and "removed 3 cached responses" in cleared.stdout
+    assert "0 cached responses" in cli("-C", root, "cache", "stats").stdout
+    eval_json(root)
+    assert server.count() == 12
+    cleared = cli("-C", root, "cache", "clear")
+    assert cleared.exit_code == 0 and "removed 3 cached responses" in cleared.stdout
+    eval_json(root)
+    assert server.count() == 15
+
+
+def expire_all(root: Path) -> None:
+    con = duckdb.connect(str(db_path(root)))
+    con.execute("UPDATE cache SET expires_at = now()::TIMESTAMP - INTERVAL 1 DAY")
+    con.close()
+
+
+def test_ttl_from_llmops_yaml_expires_entries(tmp_path: Path, server: FakeLLMServer) -> None:
+    root = write_project(
+        tmp_path / "proj", port=server.port, cases=2, models=[PRICED], settings="  cache_ttl: 0\n"
+    )
+    eval_json(root)
+    eval_json(root)
+    assert server.count() == 4  # a zero TTL: nothing is ever reused
+
+
+def test_repeats_are_separate_samples_and_cached_apart(tmp_path: Path) -> None:
+    counter = itertools.count()
+
+    def varying(body: dict[str, Any]) -> str:
+        return f"{last_user_message(body)}#{next(counter)}"
+
+    with FakeLLMServer(varying) as server:
+        root = write_project(tmp_path / "proj", port=server.port, cases=2, models=[PRICED])
+        first = eval_json(root, "--repeat", "3")
+        assert server.count() == 6
+        second = eval_json(root, "--repeat", "3")
+        assert server.count() == 6 and second["runs"][0]["cached"] == 6
+    one = results(root, first["run_id"])
+    two = results(root, second["run_id"])
+    assert len(one) == len(two) == 6
+    for cid in ("q001", "q002"):
+        mine = [r for r in one if r["case_id"] == cid]
+        assert sorted(r["repeat_index"] for r in mine) == [0, 1, 2]
+        assert len({r["output"] for r in mine}) == 3  # three samples, not one answer three times
+    assert [r["output"] for r in one] == [r["output"] for r in two]
+
+
+# --- 5. record and replay --------------------------------------------------------------------------------
+
+
+def test_record_then_replay_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server = FakeLLMServer().start()
+    try:
+        root = write_project(tmp_path / "proj", port=server.port, cases=3)
+        eval_json(root, "--record")
+        cassette = root / ".llmops" / "cassettes" / "smoke.jsonl"
+        recorded = cassette.read_bytes()
+        entries = [json.loads(line) for line in recorded.decode().splitlines()]
+        assert len(entries) == 6
+        assert all(set(e) == {"key", "model", "messages", "params", "response"} for e in entries)
+        assert [e["key"] for e in entries] == sorted(e["key"] for e in entries)
+        assert KEY.encode() not in recorded and b"authorization" not in recorded.lower()
+        assert b"bearer" not in recorded.lower() and b"127.0.0.1" not in recorded
+
+        cassette.unlink()  # recording again, the answers coming from the response cache
+        eval_json(root, "--record", "-j", "1")
+        assert cassette.read_bytes() == recorded and server.count() == 6
+        cassette.unlink()  # and from the server, in another order
+        eval_json(root, "--record", "--no-cache", "-j", "6")
+        assert cassette.read_bytes() == recorded and server.count() == 12
+    finally:
+        server.stop()
+
+    both = cli("-C", root, "eval", "--record", "--replay")
+    assert both.exit_code == 2 and "exclude each other" in both.stderr
+
+    monkeypatch.delenv(KEY_ENV)  # offline: no server, no key
+    replayed = eval_json(root, "--replay")
+    assert (replayed["cases"], replayed["passed"], replayed["errors"]) == (6, 6, 0)
+    rows = results(root, replayed["run_id"])
+    assert all(r["response_model"] == RESPONSE_MODEL and not r["cached"] for r in rows)
+
+    with (root / "datasets" / "golden.jsonl").open("a") as out:
+        out.write(json.dumps({"id": "q999", "vars": {"word": "new"}, "expected": "new"}) + "\n")
+    missing = eval_json(root, "--replay", "--model", "priced", code=1)
+    assert (missing["passed"], missing["errors"]) == (3, 1)
+    (row,) = [r for r in results(root, missing["run_id"]) if r["error"]]
+    assert row["case_id"] == "q999" and row["error_kind"] == "replay"
+    assert "'q999'" in row["error"] and "eval --record" in row["error"]
+
+
+# --- 6. secrets ------------------------------------------------------------------------------------------
+
+
+def test_the_api_key_is_nowhere_even_when_the_server_echoes_it(tmp_path: Path) -> None:
+    faults = {"w-q002": "echo-auth", "w-q003": "echo-auth-400", "w-q004": ["echo-auth"]}
+    with FakeLLMServer(faults=faults) as server:
+        root = write_project(tmp_path / "proj", port=server.port, cases=4, models=[PRICED])
+        run = cli("-C", root, "eval", "--record")
+        assert run.exit_code == 1, run.output
+        assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
+    cases = by_case(results(root))
+    assert "[REDACTED]" in cases["q002"]["error"] and "[REDACTED]" in cases["q003"]["error"]
+    assert cases["q004"]["error"] is None and cases["q004"]["attempts"] == 2
+
+    (run_id,) = [r["id"] for r in query(db_path(root), "SELECT id FROM runs")]
+    outputs = [run.stdout, run.stderr]
+    for args in (
+        ["runs", "show", run_id, "--failed"],
+        ["runs", "show", run_id, "--format", "json"],
+        ["runs", "list"],
+        ["sql", "SELECT * FROM results", "--format", "json"],
+        ["sql", "SELECT * FROM scores", "--format", "csv"],
+    ):
+        shown = cli("-C", root, *args)
+        assert shown.exit_code == 0, shown.output
+        outputs += [shown.stdout, shown.stderr]
+    assert any("[REDACTED]" in out for out in outputs)
+    secret_part = KEY.removeprefix("sk-")
+    for out in outputs:
+        assert secret_part not in out
+    files = [db_path(root), db_path(root).with_suffix(".duckdb.wal"), root / ".llmops/cassettes/smoke.jsonl"]
+    files += list((root / ".llmops").rglob("*"))
+    for path in files:
+        if path.is_file():
+            assert secret_part.encode() not in path.read_bytes(), path
