@@ -76,6 +76,7 @@ def _global(
 
 def _register() -> None:
     from llmopsctl.cli import compare as compare_cmd
+    from llmopsctl.cli import cost as cost_cmd
     from llmopsctl.cli import data as data_cmd
     from llmopsctl.cli import eval as eval_cmd
     from llmopsctl.cli import init as init_cmd
@@ -93,6 +94,7 @@ def _register() -> None:
     app.add_typer(compare_cmd.baseline_app, name="baseline")
     app.command("diff")(compare_cmd.diff)
     app.command("gate")(compare_cmd.gate)
+    app.add_typer(cost_cmd.cost_app, name="cost")
 
 
 _register()

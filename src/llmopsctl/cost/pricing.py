@@ -1,13 +1,35 @@
-"""Cost of one call from normalised usage and a price (USD per million tokens), in Decimal."""
+"""What a call costs: the model file's `pricing` override, else the genai-prices catalogue, else unknown.
+
+Money is Decimal end to end. An unknown price is None, never 0.
+
+Token counts follow `providers.base.Usage` (OpenTelemetry GenAI style): input_tokens includes cached input
+(cache reads) and cache writes, output_tokens includes reasoning. genai-prices counts the same way: its
+`input_tokens` includes `cache_read_tokens` and `cache_write_tokens`, so the numbers pass straight through.
+
+genai-prices is imported lazily (about 0.2 s) and only its bundled data is used: no network. Catalogue
+look-ups are cached per (provider, base_url, model id), misses included.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmopsctl.providers.base import Usage
 
+if TYPE_CHECKING:
+    from genai_prices.types import ModelInfo, ModelPrice, Provider
+
 MILLION = Decimal(1_000_000)
+SOURCE_OVERRIDE = "override"
+SOURCE_CATALOGUE = "genai-prices"
+
+# Our providers that run locally or replay recordings: nothing in a price catalogue applies to them.
+LOCAL_PROVIDERS = frozenset({"ollama", "python", "echo", "replay"})
+# Our provider name -> genai-prices provider id. Other names (plugins: groq, mistral, google, ...) pass as-is.
+CATALOGUE_PROVIDERS = {"openai": "openai", "anthropic": "anthropic"}
 
 
 def _price(pricing: dict[str, Any], key: str, fallback: str | None = None) -> Decimal:
@@ -31,3 +53,266 @@ def cost_of(usage: Usage, pricing: dict[str, Any] | None) -> Decimal | None:
         + usage.output_tokens * _price(pricing, "output")
     )
     return total / MILLION
+
+
+@dataclass(frozen=True)
+class PricedCall:
+    """The cost of one call and where its price came from; all None when the price is unknown.
+
+    cost is also None when the price is known but the provider reported no token counts.
+    """
+
+    cost: Decimal | None
+    source: str | None  # "override" | "genai-prices" | None (unknown)
+    version: str | None  # "genai-prices 0.2.3", or the model file's hash for an override
+
+
+UNKNOWN = PricedCall(None, None, None)
+
+
+@dataclass(frozen=True)
+class PriceQuote:
+    """Prices in USD per million tokens that apply to a model at some moment, and where they come from.
+
+    cached_input and cache_write are None when not listed separately (the input price then applies).
+    """
+
+    source: str
+    version: str
+    input: Decimal | None
+    output: Decimal | None
+    cached_input: Decimal | None = None
+    cache_write: Decimal | None = None
+    detail: str = ""  # e.g. "openai / gpt-4o-mini" or "the model file's pricing"
+    tiered: bool = False  # the catalogue has higher prices above some prompt size; base prices shown
+
+    def per_million(self) -> dict[str, Decimal | None]:
+        return {
+            "input": self.input,
+            "cached_input": self.cached_input,
+            "cache_write": self.cache_write,
+            "output": self.output,
+        }
+
+
+def price_call(
+    usage: Usage,
+    *,
+    override: dict[str, Any] | None,
+    provider: str,
+    model_id: str,
+    base_url: str | None,
+    at: datetime,
+    override_version: str | None = None,
+) -> PricedCall:
+    """The list price of one call made at `at` (naive = UTC): override, else catalogue, else unknown.
+
+    override_version identifies the override's prices (pass the model file's hash); by default a hash of
+    the pricing mapping itself.
+    """
+    if override:
+        return PricedCall(
+            cost_of(usage, override), SOURCE_OVERRIDE, override_version or _override_hash(override)
+        )
+    found = _catalogue(provider, model_id, base_url)
+    if isinstance(found, str):
+        return UNKNOWN
+    version = _catalogue_version()
+    if usage.input_tokens is None or usage.output_tokens is None:
+        return PricedCall(None, SOURCE_CATALOGUE, version)
+    gp_provider, model = found
+    try:
+        calc = model.calc_price(_genai_usage(usage), gp_provider, genai_request_timestamp=_aware(at))
+    except Exception:  # inconsistent counts (more cached than input) or a catalogue quirk: never fail a run
+        return UNKNOWN
+    return PricedCall(calc.total_price, SOURCE_CATALOGUE, version)
+
+
+def quote_price(
+    *,
+    override: dict[str, Any] | None,
+    provider: str,
+    model_id: str,
+    base_url: str | None,
+    at: datetime,
+    override_version: str | None = None,
+) -> PriceQuote | None:
+    """The per-million prices price_call would use at `at`, or None when unknown."""
+    quote, _ = _quote(override, provider, model_id, base_url, at, override_version)
+    return quote
+
+
+def describe_price(
+    *,
+    override: dict[str, Any] | None,
+    provider: str,
+    model_id: str,
+    base_url: str | None,
+    at: datetime,
+    override_version: str | None = None,
+) -> str:
+    """Several lines for `llmopsctl cost price`: the prices that apply at `at`, and where they come from."""
+    quote, reason = _quote(override, provider, model_id, base_url, at, override_version)
+    when = f"{_aware(at):%Y-%m-%d %H:%M} UTC"
+    where = ", ".join(x for x in (provider, base_url) if x) or "provider matched by the catalogue"
+    head = f"{model_id} ({where}) at {when}"
+    if quote is None:
+        return (
+            f"{head}: unknown price ({reason}); its calls are reported as unknown cost, never $0\n"
+            "  to price them, set `pricing: {input: ..., output: ...}` (USD per million tokens)"
+            " in the model file"
+        )
+    lines = [f"{head}: {reason}"]
+    lines.extend(quote_lines(quote))
+    if quote.source == SOURCE_OVERRIDE:
+        catalogue, why = _quote(None, provider, model_id, base_url, at, None)
+        if catalogue is not None:
+            lines.append(f"  (not used) {why}:")
+            lines.extend("  " + line for line in quote_lines(catalogue))
+    return "\n".join(lines)
+
+
+def quote_lines(quote: PriceQuote) -> list[str]:
+    labels = {
+        "input": "input",
+        "cached_input": "cached input",
+        "cache_write": "cache write",
+        "output": "output",
+    }
+    lines = []
+    for key, value in quote.per_million().items():
+        if value is None and key in ("cached_input", "cache_write") and quote.input is not None:
+            text = f"${quote.input.normalize():f} / M tokens (the input price: none listed apart)"
+        else:
+            text = "unknown" if value is None else f"${value.normalize():f} / M tokens"
+        lines.append(f"  {labels[key]:<13}{text}")
+    if quote.tiered:
+        lines.append("  (higher prices apply above some prompt size; calls are costed with the tiers)")
+    return lines
+
+
+# --- internals --------------------------------------------------------------------------------------
+
+
+def _quote(
+    override: dict[str, Any] | None,
+    provider: str,
+    model_id: str,
+    base_url: str | None,
+    at: datetime,
+    override_version: str | None,
+) -> tuple[PriceQuote | None, str]:
+    if override:
+        version = override_version or _override_hash(override)
+        quote = PriceQuote(
+            source=SOURCE_OVERRIDE,
+            version=version,
+            input=_dec(override.get("input")),
+            output=_dec(override.get("output")),
+            cached_input=_dec(override.get("cached_input")),
+            cache_write=_dec(override.get("cache_write")),
+            detail="the model file's pricing",
+        )
+        return quote, f"prices from the model file's `pricing` ({version})"
+    found = _catalogue(provider, model_id, base_url)
+    if isinstance(found, str):
+        return None, found
+    gp_provider, model = found
+    prices = model.get_prices(_aware(at))
+    version = _catalogue_version()
+    quote = PriceQuote(
+        source=SOURCE_CATALOGUE,
+        version=version,
+        input=_base(prices, "input_mtok"),
+        output=_base(prices, "output_mtok"),
+        cached_input=_base(prices, "cache_read_mtok"),
+        cache_write=_base(prices, "cache_write_mtok"),
+        detail=f"{gp_provider.id} / {model.id}",
+        tiered=any(_is_tiered(prices, k) for k in ("input_mtok", "output_mtok", "cache_read_mtok")),
+    )
+    return quote, f"catalogue prices from {version} ({gp_provider.id} model {model.id})"
+
+
+_LOOKUPS: dict[tuple[str, str | None, str], tuple[Provider, ModelInfo] | str] = {}
+
+
+def _catalogue(provider: str, model_id: str, base_url: str | None) -> tuple[Provider, ModelInfo] | str:
+    """The catalogue's (provider, model) for our provider/model/base_url, or why there is none. Cached."""
+    key = (provider, base_url, model_id)
+    found = _LOOKUPS.get(key)
+    if found is None:
+        found = _LOOKUPS[key] = _lookup(provider, model_id, base_url)
+    return found
+
+
+def _lookup(provider: str, model_id: str, base_url: str | None) -> tuple[Provider, ModelInfo] | str:
+    if provider in LOCAL_PROVIDERS:
+        return f"{provider} models have no catalogue price"
+    try:
+        import genai_prices
+    except ImportError:
+        return "the genai-prices package is not installed"
+    zero = genai_prices.Usage(input_tokens=0, output_tokens=0)
+    try:
+        if base_url:
+            # A base_url the catalogue does not know (a local server, a private gateway) is not guessed at.
+            calc = genai_prices.calc_price(zero, model_id, provider_api_url=base_url)
+        elif provider:
+            provider_id = CATALOGUE_PROVIDERS.get(provider, provider)
+            calc = genai_prices.calc_price(zero, model_id, provider_id=provider_id)
+        else:  # no provider given (`cost price MODEL_ID`): the catalogue's match on the model name
+            calc = genai_prices.calc_price(zero, model_id)
+    except LookupError as exc:
+        return f"not in the genai-prices catalogue: {exc}"
+    except Exception as exc:  # a catalogue quirk must not fail a run: the price is just unknown
+        return f"genai-prices could not price it: {type(exc).__name__}: {exc}"
+    return calc.provider, calc.model
+
+
+def _catalogue_version() -> str:
+    import genai_prices
+
+    return f"genai-prices {genai_prices.__version__}"
+
+
+def _genai_usage(usage: Usage) -> Any:
+    import genai_prices
+
+    values: dict[str, int] = {
+        "input_tokens": usage.input_tokens or 0,
+        "output_tokens": usage.output_tokens or 0,
+    }
+    if usage.cached_input_tokens:
+        values["cache_read_tokens"] = usage.cached_input_tokens
+    if usage.cache_write_tokens:
+        values["cache_write_tokens"] = usage.cache_write_tokens
+    reasoning = usage.reasoning_tokens or 0
+    if 0 < reasoning <= values["output_tokens"]:  # a part of output; priced apart only where listed apart
+        values["output_reasoning_tokens"] = reasoning
+    return genai_prices.Usage(**values)
+
+
+def _base(prices: ModelPrice, key: str) -> Decimal | None:
+    value = getattr(prices, key, None)
+    if value is None:
+        return None
+    base = getattr(value, "base", value)
+    return base if isinstance(base, Decimal) else Decimal(str(base))
+
+
+def _is_tiered(prices: ModelPrice, key: str) -> bool:
+    return hasattr(getattr(prices, key, None), "tiers")
+
+
+def _dec(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _override_hash(override: dict[str, Any]) -> str:
+    from llmopsctl.project.hashing import content_hash
+
+    return f"pricing {content_hash(override, 12)}"
+
+
+def _aware(at: datetime) -> datetime:
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)

@@ -4,7 +4,6 @@ and results written to the store in batches while the run goes (a crash loses at
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -13,10 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from llmopsctl.cost.pricing import cost_of
+from llmopsctl.engine.calls import describe_failure, with_retries
 from llmopsctl.engine.limits import ModelLimits
 from llmopsctl.engine.plan import WorkItem
 from llmopsctl.engine.score import evaluate
-from llmopsctl.errors import ConfigError, ProviderError
+from llmopsctl.errors import ConfigError, MissingRecording
 from llmopsctl.project.hashing import content_hash
 from llmopsctl.project.secrets import redact
 from llmopsctl.project.templating import render_messages
@@ -27,7 +27,6 @@ from llmopsctl.store import Store
 
 CHUNK = 256  # items prepared, looked up in the cache and written per batch
 FLUSH_S = 1.0  # write buffered results at least this often
-MAX_BACKOFF_S = 60.0
 
 
 @dataclass
@@ -190,50 +189,21 @@ class Executor:
             metadata=item.case.metadata,
         )
         estimate = sum(len(m["content"]) for m in prep.messages) // 4 + int(prep.params.get("max_tokens", 256))
-        attempts = 0
-        last_error: ProviderError | None = None
-        started = time.perf_counter()
-        while attempts <= runtime.retries:
-            attempts += 1
-            started = time.perf_counter()
-            acquired = False
-            try:
-                await runtime.limits.acquire(estimate)
-                acquired = True
-                response = await asyncio.wait_for(runtime.provider.complete(request), runtime.timeout_s + 5)
-            except ProviderError as exc:
-                last_error = exc
-            except asyncio.TimeoutError:
-                last_error = ProviderError(f"no answer within {runtime.timeout_s:g} s", transient=True)
-            except Exception as exc:  # a bug in a provider (or a plugin) fails this case, not the whole run
-                detail = f"{item.model.provider} model {item.model.name!r}: {type(exc).__name__}: {exc}"
-                last_error = ProviderError(detail, transient=False)
-            else:
-                latency = (time.perf_counter() - started) * 1000
-                self._remember(prep, response)
-                await self._finish(prep, response, attempts=attempts, latency_ms=latency)
-                return
-            finally:
-                if acquired:
-                    runtime.limits.release()
-            if not last_error.transient or attempts > runtime.retries:
-                break
-            await asyncio.sleep(self._backoff(attempts, last_error.retry_after))
-        assert last_error is not None
-        kind = "replay" if last_error.__class__.__name__ == "MissingRecording" else "provider"
-        message = last_error.message
-        if last_error.transient and attempts > 1:
-            message = f"{message} (gave up after {attempts} attempts)"
-        if last_error.hint:
-            message = f"{message}; hint: {last_error.hint}"
-        latency = (time.perf_counter() - started) * 1000
+        response, error, attempts, latency = await with_retries(
+            runtime,
+            lambda: runtime.provider.complete(request),
+            estimate_tokens=estimate,
+            backoff_s=self.options.backoff_s,
+            label=f"{item.model.provider} model {item.model.name!r}",
+        )
+        if response is not None:
+            self._remember(prep, response)
+            await self._finish(prep, response, attempts=attempts, latency_ms=latency)
+            return
+        assert error is not None
+        kind = "replay" if isinstance(error, MissingRecording) else "provider"
+        message = describe_failure(error, attempts)
         await self._finish(prep, None, error=message, error_kind=kind, attempts=attempts, latency_ms=latency)
-
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), MAX_BACKOFF_S)
-        base = self.options.backoff_s * (2.0 ** (attempt - 1))
-        return min(base * random.uniform(0.5, 1.5), MAX_BACKOFF_S)
 
     def _remember(self, prep: _Prepared, response: ChatResponse) -> None:
         now = datetime.now(timezone.utc)

@@ -103,8 +103,54 @@ CREATE TABLE cache (
 );
 """
 
+_COST = """
+ALTER TABLE results ADD COLUMN price_source VARCHAR;   -- override | genai-prices | NULL = unknown price
+ALTER TABLE results ADD COLUMN price_version VARCHAR;  -- e.g. 'genai-prices 0.2.3', or the model file hash
+ALTER TABLE results ADD COLUMN team VARCHAR;
+ALTER TABLE results ADD COLUMN owner VARCHAR;
+ALTER TABLE results ADD COLUMN source VARCHAR DEFAULT 'eval';  -- eval | production traces later
+ALTER TABLE results ADD COLUMN environment VARCHAR;
+
+-- Calls made by model-graded scorers, costed apart from the graded call.
+CREATE TABLE judge_calls (
+    id VARCHAR PRIMARY KEY,
+    run_id VARCHAR,
+    result_id VARCHAR,         -- the graded result
+    model_name VARCHAR,
+    model_id VARCHAR,
+    response_model VARCHAR,
+    input_tokens BIGINT,
+    output_tokens BIGINT,
+    cached_input_tokens BIGINT,
+    cache_write_tokens BIGINT,
+    reasoning_tokens BIGINT,
+    cost_usd DECIMAL(20, 10),
+    cost_nominal_usd DECIMAL(20, 10),
+    price_source VARCHAR,
+    price_version VARCHAR,
+    cached BOOLEAN,
+    latency_ms DOUBLE,
+    team VARCHAR,
+    owner VARCHAR,
+    created_at TIMESTAMP
+);
+
+-- One row per budget, period and alert threshold crossed: an alert is sent once.
+CREATE TABLE budget_events (
+    budget VARCHAR,
+    period_start TIMESTAMP,
+    threshold_pct DOUBLE,
+    spend_usd DECIMAL(20, 10),
+    amount_usd DECIMAL(20, 10),
+    fired_at TIMESTAMP,
+    delivered BOOLEAN,         -- NULL: no webhook configured
+    PRIMARY KEY (budget, period_start, threshold_pct)
+);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", _INITIAL),
+    ("0002_cost", _COST),
 ]
 
 

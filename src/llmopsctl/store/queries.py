@@ -82,6 +82,13 @@ RESULT_COLUMNS: dict[str, str] = {
     "score": "DOUBLE",
     "passed": "BOOLEAN",
     "created_at": "TIMESTAMP",
+    # 0002_cost
+    "price_source": "VARCHAR",
+    "price_version": "VARCHAR",
+    "team": "VARCHAR",
+    "owner": "VARCHAR",
+    "source": "VARCHAR",
+    "environment": "VARCHAR",
 }
 
 SCORE_COLUMNS: dict[str, str] = {

@@ -1,0 +1,269 @@
+"""`llmopsctl cost report|budget|review|price`: where the money goes, budgets, monthly reviews, prices."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, timedelta, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from llmopsctl.cli.context import open_project, open_store
+from llmopsctl.errors import CheckFailed, ConfigError, UsageError
+
+cost_app = typer.Typer(
+    help="Token spend: reports, budgets, monthly reviews and model prices.", no_args_is_help=True
+)
+
+
+class ReportFormat(str, Enum):
+    table = "table"
+    md = "md"
+    csv = "csv"
+    json = "json"
+
+
+class Period(str, Enum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+class TableOrJson(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class MdOrJson(str, Enum):
+    md = "md"
+    json = "json"
+
+
+class TextOrJson(str, Enum):
+    text = "text"
+    json = "json"
+
+
+DB_HELP = "Results database (default: from llmops.yaml)."
+
+
+def parse_when(text: str | None, option: str, *, end: bool = False) -> datetime | None:
+    """YYYY-MM-DD or an ISO date-time (UTC unless it has an offset) as naive UTC. With `end`, a bare date
+    means the end of that day, so `--until 2025-03-31` includes the 31st."""
+    if text is None:
+        return None
+    value = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            day = datetime.combine(date.fromisoformat(value), datetime.min.time())
+            return day + timedelta(days=1) if end else day
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{option} {text}: expected a date (YYYY-MM-DD) or an ISO date-time") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+@cost_app.command("report")
+def report(
+    by: str = typer.Option(
+        None,
+        "--by",
+        help="Group by these, comma-separated: team, owner, prompt, model, suite, source, environment.",
+    ),
+    period: Period = typer.Option(
+        None, "--period", "-p", help="Also group by day, week (ISO) or month (UTC)."
+    ),
+    since: str = typer.Option(None, "--since", help="From this date (UTC, inclusive)."),
+    until: str = typer.Option(None, "--until", help="Up to this date (UTC, inclusive)."),
+    fmt: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f"),
+    db: Path = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Spend, calls, tokens by kind, cache hits and savings, and cost per passing case.
+
+    Counts eval results and model-graded scorers' (judge) calls; calls without a known price are
+    reported as unknown cost, never as $0.
+    """
+    from llmopsctl.cost import report as rep
+
+    dims = rep.parse_dims(by)
+    start = parse_when(since, "--since")
+    stop = parse_when(until, "--until", end=True)
+    project = open_project(strict=False)
+    with open_store(project, db, read_only=True) as store:
+        result = rep.cost_report(
+            store, by=dims, period=period.value if period else None, since=start, until=stop
+        )
+    if fmt is ReportFormat.json:
+        typer.echo(rep.render_json(result))
+    elif fmt is ReportFormat.csv:
+        typer.echo(rep.render_csv(result), nl=False)
+    elif fmt is ReportFormat.md:
+        typer.echo(rep.render_markdown(result), nl=False)
+    else:
+        _print_table(*rep.table_rows(result) if result.keys else _totals_table(result))
+        for note in rep.footnotes(result):
+            typer.echo(note)
+
+
+def _totals_table(result: Any) -> tuple[list[str], list[list[str]]]:
+    from llmopsctl.cost import report as rep
+
+    return [h for _, h in rep.COLUMNS], [[rep.cell(k, result.totals.get(k)) for k, _ in rep.COLUMNS]]
+
+
+def _print_table(head: list[str], body: list[list[str]]) -> None:
+    from rich.table import Table
+
+    from llmopsctl.report.terminal import console
+
+    table = Table()
+    for column in head:
+        table.add_column(column)
+    for row in body:
+        table.add_row(*row)
+    console().print(table)
+
+
+@cost_app.command("budget")
+def budget(
+    fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", "-f"),
+    at: str = typer.Option(None, "--at", help="Judge the budgets as of this date-time (UTC; default: now)."),
+    notify: bool = typer.Option(
+        False, "--notify", help="Also record and send the alerts of thresholds newly crossed (once each)."
+    ),
+    db: Path = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Spend against each budget of llmops.yaml in its current period; exit 1 when one is exceeded."""
+    from llmopsctl.cost.budgets import budget_status, check_alerts, load_budgets
+    from llmopsctl.cost.report import exact, money
+
+    now = parse_when(at, "--at") or datetime.now(timezone.utc).replace(tzinfo=None)
+    project = open_project(strict=False)
+    if not load_budgets(project.settings):
+        raise ConfigError(
+            "llmops.yaml defines no budgets", hint="add a `budgets:` list (see `llmopsctl schema`)"
+        )
+    with open_store(project, db, read_only=not notify) as store:
+        statuses = budget_status(store, project.settings, now)
+        alerts = check_alerts(store, project.settings, now) if notify else []
+    exceeded = [s for s in statuses if s.exceeded]
+    if fmt is TableOrJson.json:
+        doc = [
+            {
+                "budget": s.budget.name,
+                "scope": s.budget.scope,
+                "target": s.budget.target,
+                "period": s.budget.period,
+                "period_start": s.period_start.isoformat(),
+                "period_end": s.period_end.isoformat(),
+                "amount_usd": exact(s.budget.amount),
+                "spend_usd": exact(s.spend),
+                "pct": round(s.pct, 4),
+                "calls": s.calls,
+                "unknown_cost": s.unknown_cost,
+                "alerts_crossed": s.crossed,
+                "exceeded": s.exceeded,
+            }
+            for s in statuses
+        ]
+        typer.echo(json.dumps(doc, indent=2))
+    else:
+        body = []
+        for s in statuses:
+            state = "EXCEEDED" if s.exceeded else (f"alert {s.crossed[-1]:g}%" if s.crossed else "ok")
+            if s.unknown_cost:
+                state += f" (+{s.unknown_cost} calls of unknown cost)"
+            body.append(
+                [
+                    s.budget.name,
+                    s.budget.scope_label,
+                    f"{s.budget.period} from {s.period_start:%Y-%m-%d}",
+                    money(s.spend),
+                    money(s.budget.amount),
+                    f"{s.pct:.1f}%",
+                    state,
+                ]
+            )
+        _print_table(["budget", "scope", "period (UTC)", "spend", "budget", "used", "status"], body)
+    for alert in alerts:
+        typer.echo(alert.message, err=True)
+        if alert.warning:
+            typer.echo(f"warning: {alert.warning}", err=True)
+    if exceeded:
+        names = ", ".join(s.budget.name for s in exceeded)
+        raise CheckFailed(f"{len(exceeded)} budget(s) exceeded: {names}")
+
+
+@cost_app.command("review")
+def review(
+    month: str = typer.Option(None, "--month", "-m", help="YYYY-MM (default: the current month, UTC)."),
+    fmt: MdOrJson = typer.Option(MdOrJson.md, "--format", "-f"),
+    db: Path = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """A monthly review in Markdown: teams against budgets, top prompts and models, change on last month."""
+    from llmopsctl.cost.review import monthly_review, parse_month, review_json, review_markdown
+
+    start = parse_month(month) if month else datetime.now(timezone.utc).replace(tzinfo=None)
+    project = open_project(strict=False)
+    with open_store(project, db, read_only=True) as store:
+        data = monthly_review(store, project.settings, start)
+    typer.echo(review_json(data) if fmt is MdOrJson.json else review_markdown(data))
+
+
+@cost_app.command("price")
+def price(
+    model: str = typer.Argument(
+        ..., help="A model of this project (models/NAME.yaml), or a catalogue model id."
+    ),
+    provider: str = typer.Option(None, "--provider", help="Provider of a catalogue model id (e.g. openai)."),
+    base_url: str = typer.Option(None, "--base-url", help="API base URL of a catalogue model id."),
+    at: str = typer.Option(None, "--at", help="Prices as of this date (UTC; default: now)."),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f"),
+) -> None:
+    """The per-million-token prices that apply to a model, and where they come from."""
+    from llmopsctl.cost.pricing import describe_price, quote_price
+    from llmopsctl.cost.report import exact
+
+    when = parse_when(at, "--at") or datetime.now(timezone.utc).replace(tzinfo=None)
+    args: dict[str, Any] = {
+        "override": None,
+        "provider": provider or "",
+        "model_id": model,
+        "base_url": base_url,
+    }
+    try:
+        project = open_project(strict=False)
+    except ConfigError:
+        project = None
+    config = project.models.get(model) if project is not None and provider is None else None
+    if config is not None:
+        args = {
+            "override": config.pricing,
+            "provider": config.provider,
+            "model_id": config.model,
+            "base_url": config.data.get("base_url"),
+            "override_version": config.hash,
+        }
+    if fmt is TextOrJson.json:
+        quote = quote_price(**args, at=when)
+        doc: dict[str, Any] = {
+            "model": model,
+            "provider": args["provider"],
+            "model_id": args["model_id"],
+            "at": when.isoformat(),
+            "source": quote.source if quote else None,
+            "version": quote.version if quote else None,
+            "detail": quote.detail if quote else None,
+            "tiered": quote.tiered if quote else None,
+            "per_million_usd": {k: exact(v) for k, v in quote.per_million().items()} if quote else None,
+        }
+        typer.echo(json.dumps(doc, indent=2))
+        return
+    if config is not None:
+        typer.echo(f"model {model} ({project.rel(config.path) if project else config.path}):")
+    typer.echo(describe_price(**args, at=when))

@@ -1,0 +1,305 @@
+"""Budgets from llmops.yaml: spend in the current period (UTC), and threshold alerts sent once to a webhook.
+
+    budgets:
+      - name: search-monthly
+        scope: {team: search}          # or {prompt: NAME}, {suite: NAME}, {project: true} (the default)
+        period: month                  # day | week (ISO, from Monday) | month
+        amount_usd: 200
+        alerts: [50, 80, 100]          # percent of amount_usd (default [100])
+        webhook_env: SLACK_WEBHOOK_URL # NAME of the variable holding a Slack-compatible webhook URL
+
+Spend counts eval results and judge calls (see store.costs). `now` is a parameter everywhere, so
+tests (and reports) can put it anywhere, month and year ends included.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from llmopsctl.store.costs import aggregate_calls, record_budget_events, set_budget_events_delivered
+
+if TYPE_CHECKING:
+    import httpx
+
+    from llmopsctl.project.model import Settings
+    from llmopsctl.store import Store
+
+SCOPES = ("team", "prompt", "suite", "project")
+SCOPE_COLUMN = {"team": "team", "prompt": "prompt", "suite": "suite"}
+DEFAULT_ALERTS = (100.0,)
+WEBHOOK_TIMEOUT_S = 5.0
+WEBHOOK_RETRIES = 2
+WEBHOOK_BACKOFF_S = 0.25
+
+
+@dataclass(frozen=True)
+class Budget:
+    name: str
+    scope: str  # team | prompt | suite | project
+    target: str | None  # the team/prompt/suite name; None for project
+    period: str  # day | week | month
+    amount: Decimal
+    alerts: tuple[float, ...] = DEFAULT_ALERTS
+    webhook_env: str | None = None
+
+    @property
+    def scope_label(self) -> str:
+        return "project" if self.target is None else f"{self.scope} {self.target}"
+
+
+@dataclass
+class BudgetStatus:
+    budget: Budget
+    period_start: datetime
+    period_end: datetime
+    spend: Decimal  # known spend (calls with an unknown cost add nothing)
+    unknown_cost: int
+    calls: int
+
+    @property
+    def pct(self) -> float:
+        return float(self.spend / self.budget.amount * 100)
+
+    @property
+    def exceeded(self) -> bool:
+        return self.spend > self.budget.amount
+
+    @property
+    def crossed(self) -> list[float]:
+        """The alert thresholds reached in this period."""
+        return [t for t in self.budget.alerts if self.spend * 100 >= self.budget.amount * Decimal(str(t))]
+
+
+@dataclass
+class Alert:
+    budget: str
+    scope: str
+    period: str
+    period_start: datetime
+    period_end: datetime
+    threshold_pct: float  # the highest threshold newly crossed
+    thresholds: list[float]  # every threshold newly crossed (one message for all)
+    spend: Decimal
+    amount: Decimal
+    unknown_cost: int
+    message: str
+    delivered: bool | None = None  # None: no webhook configured
+    warning: str | None = None  # why delivery failed
+
+
+def load_budgets(settings: Settings | Mapping[str, Any]) -> list[Budget]:
+    """The budgets of llmops.yaml (already checked by its schema); names made unique by a #N suffix."""
+    data = settings if isinstance(settings, Mapping) else settings.data
+    out: list[Budget] = []
+    seen: dict[str, int] = {}
+    for raw in data.get("budgets") or []:
+        if not isinstance(raw, Mapping):
+            continue
+        scope, target = _scope(raw.get("scope"))
+        period = str(raw.get("period", "month"))
+        name = str(raw.get("name") or (f"{scope}-{target}-{period}" if target else f"project-{period}"))
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            name = f"{name}#{seen[name]}"
+        alerts = raw.get("alerts")
+        out.append(
+            Budget(
+                name=name,
+                scope=scope,
+                target=target,
+                period=period,
+                amount=Decimal(str(raw["amount_usd"])),
+                alerts=tuple(sorted({float(a) for a in alerts})) if alerts is not None else DEFAULT_ALERTS,
+                webhook_env=raw.get("webhook_env"),
+            )
+        )
+    return out
+
+
+def _scope(raw: Any) -> tuple[str, str | None]:
+    if isinstance(raw, Mapping):
+        for kind in ("team", "prompt", "suite"):
+            if raw.get(kind) is not None:
+                return kind, str(raw[kind])
+    return "project", None
+
+
+def period_bounds(period: str, now: datetime) -> tuple[datetime, datetime]:
+    """[start, end) of the day, ISO week (Monday 00:00) or month holding `now`, naive UTC."""
+    if now.tzinfo is not None:
+        now = now.astimezone(timezone.utc).replace(tzinfo=None)
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "day":
+        return day, day + timedelta(days=1)
+    if period == "week":
+        start = day - timedelta(days=day.weekday())
+        return start, start + timedelta(days=7)
+    if period == "month":
+        start = day.replace(day=1)
+        end = (
+            start.replace(year=start.year + 1, month=1)
+            if start.month == 12
+            else start.replace(month=start.month + 1)
+        )
+        return start, end
+    raise ValueError(f"unknown budget period {period!r}")
+
+
+def budget_status(store: Store, settings: Settings | Mapping[str, Any], now: datetime) -> list[BudgetStatus]:
+    """Spend against every budget in the period holding `now`."""
+    return [status_of(store, budget, now) for budget in load_budgets(settings)]
+
+
+def status_of(store: Store, budget: Budget, now: datetime) -> BudgetStatus:
+    start, end = period_bounds(budget.period, now)
+    where = {SCOPE_COLUMN[budget.scope]: budget.target} if budget.target is not None else None
+    totals = aggregate_calls(store, since=start, until=end, where=where)[0]
+    return BudgetStatus(
+        budget=budget,
+        period_start=start,
+        period_end=end,
+        spend=totals["spend"] if totals["spend"] is not None else Decimal(0),
+        unknown_cost=int(totals["unknown_cost"]),
+        calls=int(totals["calls"]),
+    )
+
+
+def check_alerts(
+    store: Store,
+    settings: Settings | Mapping[str, Any],
+    now: datetime,
+    *,
+    http_client: httpx.Client | None = None,
+) -> list[Alert]:
+    """Record and send the alerts of budgets whose spend crossed a threshold in the current period.
+
+    A (budget, period, threshold) is recorded once in budget_events, so it alerts once however often this
+    runs. Thresholds crossed together make one message. The message ({"text": ...}, Slack-compatible) is
+    POSTed to the URL in the variable named by the budget's webhook_env; a failing webhook never raises:
+    the alert comes back with delivered=False and a warning (and is not retried later). Needs a writable
+    store.
+    """
+    alerts: list[Alert] = []
+    client = http_client
+    owned = False
+    try:
+        for status in budget_status(store, settings, now):
+            crossed = status.crossed
+            if not crossed:
+                continue
+            budget = status.budget
+            events = [
+                {
+                    "budget": budget.name,
+                    "period_start": status.period_start,
+                    "threshold_pct": t,
+                    "spend_usd": status.spend,
+                    "amount_usd": budget.amount,
+                    "fired_at": now,
+                    "delivered": None,
+                }
+                for t in crossed
+            ]
+            new = sorted(float(e["threshold_pct"]) for e in record_budget_events(store, events))
+            if not new:
+                continue
+            alert = _alert(status, new)
+            if budget.webhook_env:
+                url = os.environ.get(budget.webhook_env, "").strip()
+                if not url:
+                    alert.delivered = False
+                    alert.warning = f"budget alert not sent: the variable {budget.webhook_env} is not set"
+                else:
+                    if client is None:
+                        import httpx
+
+                        client, owned = httpx.Client(timeout=WEBHOOK_TIMEOUT_S), True
+                    error = post_webhook(client, url, {"text": alert.message})
+                    alert.delivered = error is None
+                    if error is not None:
+                        alert.warning = (
+                            f"budget alert {budget.name!r} not delivered to ${budget.webhook_env}: {error}"
+                        )
+                set_budget_events_delivered(store, budget.name, status.period_start, new, alert.delivered)
+            alerts.append(alert)
+    finally:
+        if owned and client is not None:
+            client.close()
+    return alerts
+
+
+def _alert(status: BudgetStatus, thresholds: list[float]) -> Alert:
+    budget = status.budget
+    top = thresholds[-1]
+    when = f"{status.period_start:%Y-%m-%d}" if budget.period != "month" else f"{status.period_start:%Y-%m}"
+    verb = "exceeded" if status.exceeded else "reached"
+    text = (
+        f"llmopsctl budget {budget.name} ({budget.scope_label}, {budget.period} {when}) {verb} "
+        f"{_pct(top)} of ${_money(budget.amount)}: spent ${_money(status.spend)} ({status.pct:.1f}%)"
+    )
+    if status.unknown_cost:
+        text += f"; {status.unknown_cost} calls have an unknown cost and are not counted"
+    return Alert(
+        budget=budget.name,
+        scope=budget.scope_label,
+        period=budget.period,
+        period_start=status.period_start,
+        period_end=status.period_end,
+        threshold_pct=top,
+        thresholds=thresholds,
+        spend=status.spend,
+        amount=budget.amount,
+        unknown_cost=status.unknown_cost,
+        message=text,
+    )
+
+
+def post_webhook(
+    client: httpx.Client,
+    url: str,
+    payload: dict[str, Any],
+    *,
+    retries: int = WEBHOOK_RETRIES,
+    backoff_s: float = WEBHOOK_BACKOFF_S,
+) -> str | None:
+    """POST JSON, retrying errors, 429 and 5xx `retries` times. None when delivered, else what went wrong.
+
+    Never raises (the URL is not put in the message: it is usually a secret)."""
+    import httpx
+
+    error = "not sent"
+    for attempt in range(retries + 1):
+        if attempt:
+            time.sleep(backoff_s * (2 ** (attempt - 1)))
+        try:
+            response = client.post(url, json=payload, timeout=WEBHOOK_TIMEOUT_S)
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {_first_line(exc, url)}"
+            continue
+        except Exception as exc:  # an odd URL or a broken client: report, never raise
+            return f"{type(exc).__name__}: {_first_line(exc, url)}"
+        if response.status_code < 300:
+            return None
+        error = f"HTTP {response.status_code}"
+        if response.status_code != 429 and response.status_code < 500:
+            return error
+    return f"{error} (after {retries + 1} attempts)"
+
+
+def _first_line(exc: BaseException, url: str) -> str:
+    text = str(exc).strip().replace(url, "<webhook URL>")
+    return text.splitlines()[0] if text else "no detail"
+
+
+def _pct(value: float) -> str:
+    return f"{value:g}%"
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:,.4f}" if value < 1 else f"{value:,.2f}"
