@@ -38,11 +38,13 @@ def _pairs(values: list[str]) -> dict[str, str]:
 @baseline_app.command("update")
 def baseline_update(
     suites: list[str] = typer.Argument(None, help="Suites (default: all with a run)."),
-    run: str = typer.Option(None, "--run", help="The run to take (default: the suite's latest complete run)."),
+    run: str = typer.Option(
+        None, "--run", help="The run to take (default: the suite's latest complete run)."
+    ),
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
 ) -> None:
     """Write .llmops/baselines/<suite>.json from a run, in a stable format that reviews well in a PR."""
-    from llmopsctl.compare.baseline import baseline_path, dumps, to_document
+    from llmopsctl.compare.baseline import baseline_path, dumps, same_results, to_document
     from llmopsctl.compare.sources import run_caseset
     from llmopsctl.engine.plan import select_suites
 
@@ -60,7 +62,9 @@ def baseline_update(
                 latest = store.latest_run(name)
                 if latest is None:
                     if suites:
-                        raise UsageError(f"suite {name!r} has no complete run", hint=f"run `llmopsctl eval {name}`")
+                        raise UsageError(
+                            f"suite {name!r} has no complete run", hint=f"run `llmopsctl eval {name}`"
+                        )
                     continue
                 targets.append((name, latest["id"]))
         if not targets:
@@ -70,14 +74,21 @@ def baseline_update(
             suite_obj = project.suites.get(suite)
             path = baseline_path(project.root, suite)
             path.parent.mkdir(parents=True, exist_ok=True)
-            text = dumps(to_document(caseset, suite_obj.hash if suite_obj else None))
-            changed = not path.exists() or path.read_text(encoding="utf-8") != text
-            path.write_text(text, encoding="utf-8")
-            state = "updated" if changed else "unchanged"
+            document = to_document(caseset, suite_obj.hash if suite_obj else None)
+            old = path.read_text(encoding="utf-8") if path.is_file() else None
+            if old is not None and same_results(old, document):
+                # Only the run's id, time or latencies differ: keep the file, so there is no diff to review.
+                n = len(caseset.cases)
+                typer.echo(f"unchanged {project.rel(path)}: run {run_id} has the same results ({n} cases)")
+                continue
+            path.write_text(dumps(document), encoding="utf-8")
+            state = "created" if old is None else "updated"
             typer.echo(f"{state} {project.rel(path)} from run {run_id} ({len(caseset.cases)} cases)")
 
 
-def _emit(items: list[tuple[DiffResult, Verdict | None]], fmt: DiffFormat, junit: Path | None, full: bool) -> None:
+def _emit(
+    items: list[tuple[DiffResult, Verdict | None]], fmt: DiffFormat, junit: Path | None, full: bool
+) -> None:
     from llmopsctl.report.diff_render import dumps_json, render_junit, render_markdown, render_text
 
     if fmt is DiffFormat.json:
@@ -97,15 +108,22 @@ def _emit(items: list[tuple[DiffResult, Verdict | None]], fmt: DiffFormat, junit
 
 def diff(
     suites: list[str] = typer.Argument(None, help="Suites to compare (default: all with a run)."),
-    base: str = typer.Option("baseline", "--base", help="`baseline` (the working tree's file), a git ref, or a run id."),
-    head: str = typer.Option(None, "--head", help="Run to compare (default: each suite's latest run).", metavar="RUN_ID"),
-    pair: list[str] = typer.Option([], "--pair", help="Pair a renamed prompt or model: OLD=NEW (repeatable)."),
+    base: str = typer.Option(
+        "baseline", "--base", help="`baseline` (the working tree's file), a git ref, or a run id."
+    ),
+    head: str = typer.Option(
+        None, "--head", help="Run to compare (default: each suite's latest run).", metavar="RUN_ID"
+    ),
+    pair: list[str] = typer.Option(
+        [], "--pair", help="Pair a renamed prompt or model: OLD=NEW (repeatable)."
+    ),
     fmt: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f"),
     junit: Path = typer.Option(None, "--junit", help="Also write JUnit XML here."),
     full: bool = typer.Option(False, "--full", help="Show outputs of regressions in full."),
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
 ) -> None:
-    """Compare runs with a baseline case by case: regressions, improvements, flaky cases, and whether it is noise."""
+    """Compare runs with a baseline case by case: regressions, improvements, flaky cases, and whether it is
+    noise."""
     from llmopsctl.compare.diff import diff as compute
     from llmopsctl.compare.sources import base_caseset, latest_caseset, run_caseset
     from llmopsctl.engine.plan import select_suites
@@ -149,12 +167,18 @@ def _auto_ref(root: Path) -> str:
 
 
 def gate(
-    suites: list[str] = typer.Argument(None, help="Suites to gate (default: all, or those --changed-since affects)."),
-    base: str = typer.Option("baseline", "--base", help="`baseline`, a git ref (its committed baseline) or a run id."),
+    suites: list[str] = typer.Argument(
+        None, help="Suites to gate (default: all, or those --changed-since affects)."
+    ),
+    base: str = typer.Option(
+        "baseline", "--base", help="`baseline`, a git ref (its committed baseline) or a run id."
+    ),
     changed_since: str = typer.Option(
         None, "--changed-since", help="Only suites whose files changed since this git ref.", metavar="REF"
     ),
-    pair: list[str] = typer.Option([], "--pair", help="Pair a renamed prompt or model: OLD=NEW (repeatable)."),
+    pair: list[str] = typer.Option(
+        [], "--pair", help="Pair a renamed prompt or model: OLD=NEW (repeatable)."
+    ),
     fmt: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f"),
     junit: Path = typer.Option(None, "--junit", help="Also write JUnit XML here."),
     min_pass_rate: float = typer.Option(None, "--min-pass-rate", min=0, max=1),
@@ -208,12 +232,16 @@ def gate(
         for suite in chosen:
             base_set = base_caseset(project.root, store, suite.name, base)  # fail fast, before spending
             view = ProgressView(err, enabled=fmt is DiffFormat.text)
+
+            def on_start(run_id: str, total: int, s: str = suite.name, v: ProgressView = view) -> None:
+                v.start(f"{s} ({run_id})", total)
+
             try:
                 outcome = run_suite(
                     project,
                     store,
                     RunRequest(suite=suite, concurrency=concurrency, replay=replay),
-                    on_start=lambda run_id, total, s=suite.name, v=view: v.start(f"{s} ({run_id})", total),
+                    on_start=on_start,
                     on_progress=view.update,
                 )
             finally:

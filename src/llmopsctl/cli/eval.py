@@ -2,44 +2,67 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from llmopsctl.cli.context import open_project, open_store
-from llmopsctl.errors import RunIncomplete, UsageError
+from llmopsctl.errors import CostCapExceeded, RunIncomplete, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from llmopsctl.cost.budgets import Alert
+    from llmopsctl.cost.estimate import CostEstimate
     from llmopsctl.engine.runner import RunOutcome
+    from llmopsctl.project.model import Project
+    from llmopsctl.store import Store
 
 
 def eval_command(
     suites: list[str] = typer.Argument(None, help="Suites to run (default: all)."),
-    prompt: list[str] = typer.Option([], "--prompt", "-p", help="Only these prompts (name or glob; repeatable)."),
-    model: list[str] = typer.Option([], "--model", "-m", help="Only these models (name or glob; repeatable)."),
+    prompt: list[str] = typer.Option(
+        [], "--prompt", "-p", help="Only these prompts (name or glob; repeatable)."
+    ),
+    model: list[str] = typer.Option(
+        [], "--model", "-m", help="Only these models (name or glob; repeatable)."
+    ),
     case: list[str] = typer.Option([], "--case", help="Only these case ids (id or glob; repeatable)."),
     tag: list[str] = typer.Option([], "--tag", "-t", help="Only cases with one of these tags (repeatable)."),
-    sample: int = typer.Option(None, "--sample", min=1, help="A seeded random sample of N cases per dataset."),
+    sample: int = typer.Option(
+        None, "--sample", min=1, help="A seeded random sample of N cases per dataset."
+    ),
     seed: int = typer.Option(None, "--seed", help="Seed for --sample (default: llmops.yaml defaults.seed)."),
-    shard: str = typer.Option(None, "--shard", help="Run shard I of N (e.g. 2/4) of the cases.", metavar="I/N"),
+    shard: str = typer.Option(
+        None, "--shard", help="Run shard I of N (e.g. 2/4) of the cases.", metavar="I/N"
+    ),
     repeat: int = typer.Option(None, "--repeat", "-r", min=1, help="Run each case N times."),
     concurrency: int = typer.Option(None, "--concurrency", "-j", min=1, help="Calls in flight at once."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Call the models even for cached requests."),
-    record: bool = typer.Option(False, "--record", help="Record responses to .llmops/cassettes/<suite>.jsonl."),
+    record: bool = typer.Option(
+        False, "--record", help="Record responses to .llmops/cassettes/<suite>.jsonl."
+    ),
     replay: bool = typer.Option(False, "--replay", help="Answer from the recorded cassettes; no network."),
     resume: str = typer.Option(None, "--resume", help="Finish an interrupted run.", metavar="RUN_ID"),
+    max_cost: float = typer.Option(
+        None,
+        "--max-cost",
+        min=0,
+        help="USD cap: refuse to start above it, stop sending once spent.",
+        metavar="USD",
+    ),
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the results."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
 ) -> None:
     """Run every prompt x model x case of the suites, score the outputs and store them with provenance."""
     from llmopsctl.engine.plan import Filters, parse_shard, select_suites
-    from llmopsctl.engine.runner import RunOutcome, RunRequest, run_suite
+    from llmopsctl.engine.runner import RunRequest, run_suite
     from llmopsctl.report.format import jsonable
     from llmopsctl.report.terminal import ProgressView, console, summary_table
 
@@ -52,7 +75,9 @@ def eval_command(
         if resume:
             run = store.get_run(resume)
             if run is None:
-                raise UsageError(f"no run {resume!r} in the results database", hint="see `llmopsctl runs list`")
+                raise UsageError(
+                    f"no run {resume!r} in the results database", hint="see `llmopsctl runs list`"
+                )
             suites = [run["suite"]]
         chosen = select_suites(project, suites or [])
         if resume and len(chosen) != 1:
@@ -78,6 +103,7 @@ def eval_command(
                 record=record,
                 replay=replay,
                 resume=resume,
+                max_cost=Decimal(str(max_cost)) if max_cost is not None else None,
             )
             started: list[str] = []
 
@@ -88,7 +114,14 @@ def eval_command(
                 v.start(f"{s} ({run_id})", total)
 
             try:
-                outcome = run_suite(project, store, request, on_start=on_start, on_progress=view.update)
+                outcome = run_suite(
+                    project,
+                    store,
+                    request,
+                    on_start=on_start,
+                    on_progress=view.update,
+                    on_estimate=functools.partial(_print_estimate, err, suite.name),
+                )
             except KeyboardInterrupt:
                 view.stop()
                 run_id = started[0] if started else "RUN_ID"
@@ -103,15 +136,42 @@ def eval_command(
             if not as_json:
                 out.print(summary_table(suite.name, outcome.run_id, store.summary(outcome.run_id)))
                 _footer(out, outcome)
+        alerts = _budget_alerts(project, store)
         if as_json:
             typer.echo(json.dumps(jsonable(_json(outcomes)), indent=2, sort_keys=True))
+        for alert in alerts:
+            err.print(f"[yellow]budget alert: {alert.message}[/yellow]")
+            if alert.warning:
+                err.print(f"[yellow]warning: {alert.warning}[/yellow]")
+    capped = [o for o in outcomes if o.status == "aborted" and o.progress.stopped]
+    if capped:
+        names = ", ".join(f"{o.run_id} ({o.progress.stopped})" for o in capped)
+        raise CostCapExceeded(
+            f"stopped early: {names}",
+            hint="what ran is saved; finish with `llmopsctl eval --resume RUN_ID --max-cost USD` (higher)",
+        )
     incomplete = [o for o in outcomes if o.status != "complete"]
     if incomplete:
         names = ", ".join(f"{o.run_id} ({o.progress.errors} errors)" for o in incomplete)
         raise RunIncomplete(
             f"not every case completed: {names}",
-            hint="errors are listed by `llmopsctl runs show RUN_ID --failed`; retry them with `llmopsctl eval --resume RUN_ID`",
+            hint="`llmopsctl runs show RUN_ID --failed` lists errors; `llmopsctl eval --resume RUN_ID` retries",
         )
+
+
+def _print_estimate(err: Console, suite: str, estimate: CostEstimate) -> None:
+    err.print(f"{suite}: estimated cost ${estimate.amount:.4f}: {estimate.explanation}", markup=False)
+
+
+def _budget_alerts(project: Project, store: Store) -> list[Alert]:
+    """Budgets whose spend crossed an alert threshold: recorded once per period, webhook posted."""
+    from datetime import datetime, timezone
+
+    from llmopsctl.cost.budgets import check_alerts
+
+    if not project.settings.data.get("budgets"):
+        return []
+    return check_alerts(store, project.settings, datetime.now(timezone.utc))
 
 
 def _footer(out: Console, outcome: RunOutcome) -> None:
@@ -161,6 +221,8 @@ def _json(outcomes: list[RunOutcome]) -> dict[str, Any]:
         "passed": sum(r["passed"] for r in runs),
         "failed": sum(r["failed"] for r in runs),
         "errors": sum(r["errors"] for r in runs),
-        "cost_usd": None if all(r["cost_usd"] is None for r in runs) else sum(r["cost_usd"] or 0 for r in runs),
+        "cost_usd": None
+        if all(r["cost_usd"] is None for r in runs)
+        else sum(r["cost_usd"] or 0 for r in runs),
         "runs": runs,
     }

@@ -46,7 +46,9 @@ def to_document(caseset: CaseSet, suite_hash: str | None = None) -> dict[str, An
             "output_hash": c.output_hash,
             "input_tokens": _round(c.input_tokens),
             "output_tokens": _round(c.output_tokens),
-            "cost_usd": None if c.cost_usd is None else format(c.cost_usd.quantize(Decimal("1e-10")).normalize(), "f"),
+            "cost_usd": None
+            if c.cost_usd is None
+            else format(c.cost_usd.quantize(Decimal("1e-10")).normalize(), "f"),
             "latency_ms": [round(x, 1) for x in c.latency_ms],
         }
     return {
@@ -68,8 +70,39 @@ def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def _results(document: Any) -> Any:
+    """A baseline document without what differs between two runs of the same code: the run's id, time and
+    commit, and the measured latencies."""
+    if not isinstance(document, dict):
+        return document
+    cases = document.get("cases")
+    if isinstance(cases, dict):
+        cases = {
+            k: {f: v for f, v in c.items() if f != "latency_ms"} if isinstance(c, dict) else c
+            for k, c in cases.items()
+        }
+    return {**{k: v for k, v in document.items() if k != "run"}, "cases": cases}
+
+
+def same_results(text: str, document: dict[str, Any]) -> bool:
+    """Whether the baseline file `text` records the same results as `document`.
+
+    `baseline update` then keeps the file as it is, so re-running unchanged code makes no diff to review.
+    """
+    try:
+        old = json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    # Through JSON, so the new document's values compare as they would read back from its file.
+    return bool(_results(old) == _results(json.loads(dumps(document))))
+
+
 def from_document(document: Any, label: str, where: str) -> CaseSet:
-    if not isinstance(document, dict) or document.get("format") != FORMAT or not isinstance(document.get("cases"), dict):
+    if (
+        not isinstance(document, dict)
+        or document.get("format") != FORMAT
+        or not isinstance(document.get("cases"), dict)
+    ):
         raise ConfigError(f"{where} is not an llmopsctl baseline (format {FORMAT})")
     cases: dict[str, CaseStats] = {}
     try:

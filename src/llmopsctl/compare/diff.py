@@ -1,4 +1,4 @@
-"""Compare a head result set with a base case by case, with statistics that separate regressions from noise."""
+"""Compare a head result set with a base case by case, with statistics that tell regressions from noise."""
 
 from __future__ import annotations
 
@@ -125,9 +125,13 @@ def _aggregate(cases: list[CaseDiff], base: CaseSet, head: CaseSet, seed: int) -
         if c.base is None or c.head is None:
             continue
         # With repeats, every repeat is an observation; repeats pair by index.
-        base_scores = c.base.scores if len(c.base.scores) == len(c.base.outcomes) else list(map(float, c.base.outcomes))
-        head_scores = c.head.scores if len(c.head.scores) == len(c.head.outcomes) else list(map(float, c.head.outcomes))
-        for b, h, bs, hs in zip(c.base.outcomes, c.head.outcomes, base_scores, head_scores):
+        base_scores = (
+            c.base.scores if len(c.base.scores) == len(c.base.outcomes) else list(map(float, c.base.outcomes))
+        )
+        head_scores = (
+            c.head.scores if len(c.head.scores) == len(c.head.outcomes) else list(map(float, c.head.outcomes))
+        )
+        for b, h, bs, hs in zip(c.base.outcomes, c.head.outcomes, base_scores, head_scores, strict=False):
             passed_base.append(b)
             passed_head.append(h)
             score_base.append(bs)
@@ -155,8 +159,11 @@ def _aggregate(cases: list[CaseDiff], base: CaseSet, head: CaseSet, seed: int) -
         agg.score_diff_ci = comparison.diff_ci
         agg.score_p = comparison.p_value
         agg.effect_size = comparison.effect_size
-    # Cost and tokens compare the cases both sides ran, so added or removed cases do not count as a change.
-    paired = [c for c in cases if c.base is not None and c.head is not None]
+    # Cost and tokens compare the cases both sides ran, so added or removed cases do not count as a change,
+    # nor does a case that errored on every repeat of one side (no answer, no usage to compare).
+    paired = [
+        c for c in cases if c.base is not None and c.head is not None and c.base.outcomes and c.head.outcomes
+    ]
     agg.cost_base = _total_cost(c.base for c in paired)
     agg.cost_head = _total_cost(c.head for c in paired)
     agg.tokens_base = _total_tokens(c.base for c in paired)

@@ -1,1 +1,1 @@
-"""The eval engine: plan the matrix, execute it concurrently with limits, retries and a cache, score, persist."""
+"""The eval engine: plan the matrix, run it concurrently (limits, retries, cache), score, persist."""

@@ -27,7 +27,7 @@ class CallOutcome:
 
 
 def backoff(attempt: int, retry_after: float | None, base_s: float) -> float:
-    """Seconds to wait before retry number `attempt`: the server's Retry-After, else exponential with jitter."""
+    """Seconds before retry number `attempt`: the server's Retry-After, else exponential with jitter."""
     if retry_after is not None:
         return min(max(retry_after, 0.0), MAX_BACKOFF_S)
     return min(base_s * (2.0 ** (attempt - 1)) * random.uniform(0.5, 1.5), MAX_BACKOFF_S)

@@ -11,11 +11,14 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from llmopsctl.cost.pricing import cost_of
+from llmopsctl.cost.estimate import CostEstimate, EstimateItem, estimate_cost
+from llmopsctl.cost.pricing import PricedCall, PriceQuote, price_call, quote_price
 from llmopsctl.engine.calls import describe_failure, with_retries
 from llmopsctl.engine.limits import ModelLimits
 from llmopsctl.engine.plan import WorkItem
+from llmopsctl.engine.rows import result_row, score_rows
 from llmopsctl.engine.score import evaluate
+from llmopsctl.engine.services import ModelCalls
 from llmopsctl.errors import ConfigError, MissingRecording
 from llmopsctl.project.hashing import content_hash
 from llmopsctl.project.secrets import redact
@@ -24,6 +27,7 @@ from llmopsctl.providers.base import ChatRequest, ChatResponse, Provider
 from llmopsctl.providers.replay import Cassette, cassette_key
 from llmopsctl.scorers.base import ScoreContext
 from llmopsctl.store import Store
+from llmopsctl.store.costs import write_judge_calls
 
 CHUNK = 256  # items prepared, looked up in the cache and written per batch
 FLUSH_S = 1.0  # write buffered results at least this often
@@ -38,6 +42,10 @@ class ModelRuntime:
     pricing: dict[str, Any] | None
     base_url: str | None
     cache: bool = True  # False for local providers (python, echo, replay): their answers can change freely
+    provider_name: str = ""
+    model_id: str = ""
+    price_version: str | None = None  # the model file's hash, recorded with prices from its override
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,6 +56,8 @@ class Options:
     backoff_s: float = 0.5
     cassette: Cassette | None = None  # record into this cassette when set
     secrets: list[str] = field(default_factory=list)
+    max_cost: Decimal | None = None  # stop sending once the run's spend (graded and judge calls) reaches it
+    root: str | None = None  # the project root, for scorers that read files of the repository
 
 
 @dataclass
@@ -62,7 +72,13 @@ class Progress:
     output_tokens: int = 0
     cost: Decimal = Decimal(0)
     unknown_cost: int = 0
+    judge_cost: Decimal = Decimal(0)
+    stopped: str | None = None  # why the run stopped sending requests early (e.g. the cost cap)
     started: float = field(default_factory=time.monotonic)
+
+    @property
+    def spend(self) -> Decimal:
+        return self.cost + self.judge_cost
 
 
 @dataclass
@@ -93,19 +109,26 @@ class Executor:
         self._scores: list[dict[str, Any]] = []
         self._cache_new: list[tuple[str, dict[str, Any], datetime, datetime | None]] = []
         self._last_flush = time.monotonic()
+        self.calls = ModelCalls(store, runtimes, options)
 
     # -- public -------------------------------------------------------------------------------------------
     async def run(self, items: Iterable[WorkItem], total: int) -> Progress:
         self.progress.total = total
-        queue: asyncio.Queue[_Prepared | None] = asyncio.Queue(maxsize=max(self.options.concurrency * 2, CHUNK))
+        queue: asyncio.Queue[_Prepared | None] = asyncio.Queue(
+            maxsize=max(self.options.concurrency * 2, CHUNK)
+        )
         workers = [asyncio.create_task(self._worker(queue)) for _ in range(self.options.concurrency)]
         try:
             for chunk in _chunks(items, CHUNK):
+                if self.progress.stopped:
+                    break
                 prepared = [self._prepare(item) for item in chunk]
                 hits = self._cache_lookup(prepared)
                 for prep in prepared:
                     if prep.error is not None:
-                        await self._finish(prep, None, error=prep.error, error_kind="render", attempts=0, latency_ms=None)
+                        await self._finish(
+                            prep, None, error=prep.error, error_kind="render", attempts=0, latency_ms=None
+                        )
                     elif prep.request_hash in hits:
                         response = ChatResponse.from_dict(hits[prep.request_hash])
                         self._record(prep, response)
@@ -123,14 +146,51 @@ class Executor:
             self.flush()
         return self.progress
 
+    def estimate(self, items: Iterable[WorkItem]) -> CostEstimate:
+        """What the calls still to make would cost at list price; cached answers and local models are free."""
+        now = datetime.now(timezone.utc)
+        quotes: dict[str, PriceQuote | None] = {}
+
+        def quote(name: str) -> PriceQuote | None:
+            if name not in quotes:
+                rt = self.runtimes[name]
+                quotes[name] = quote_price(
+                    override=rt.pricing,
+                    provider=rt.provider_name,
+                    model_id=rt.model_id,
+                    base_url=rt.base_url,
+                    at=now,
+                    override_version=rt.price_version,
+                )
+            return quotes[name]
+
+        estimate_items: list[EstimateItem] = []
+        for chunk in _chunks(items, CHUNK):
+            prepared = [self._prepare(item) for item in chunk]
+            hits = self._cache_lookup(prepared)
+            for prep in prepared:
+                if prep.messages is None or prep.request_hash in hits:
+                    continue
+                if not self.runtimes[prep.item.model.name].cache and quote(prep.item.model.name) is None:
+                    continue  # a local model (python, echo, replay): no API bill
+                chars = sum(len(m["content"]) for m in prep.messages)
+                max_tokens = prep.params.get("max_tokens")
+                estimate_items.append(
+                    (chars, max_tokens if isinstance(max_tokens, int) else None, quote(prep.item.model.name))
+                )
+        return estimate_cost(estimate_items)
+
     def flush(self) -> None:
-        """Write buffered results, scores and cache entries in one batch each."""
+        """Write buffered results, scores, judge calls and cache entries in one batch each."""
         if self._results:
             results, scores = self._results, self._scores
             self._results, self._scores = [], []
             self.store.write_results(results, scores)
-        if self._cache_new:
-            entries, self._cache_new = self._cache_new, []
+        judge_rows, judge_cache = self.calls.drain()
+        if judge_rows:
+            write_judge_calls(self.store, judge_rows)
+        entries, self._cache_new = self._cache_new + judge_cache, []
+        if entries:
             self.store.cache_put_many(entries)
         self._last_flush = time.monotonic()
 
@@ -139,7 +199,9 @@ class Executor:
         prep = _Prepared(item)
         try:
             prep.messages = render_messages(
-                item.prompt.messages, item.case.vars, what=f"prompt {item.prompt.name!r}, case {item.case.id!r}"
+                item.prompt.messages,
+                item.case.vars,
+                what=f"prompt {item.prompt.name!r}, case {item.case.id!r}",
             )
         except ConfigError as exc:
             prep.error = str(exc)
@@ -174,6 +236,8 @@ class Executor:
             prep = await queue.get()
             if prep is None:
                 return
+            if self.progress.stopped:  # capped: leave the rest unsent, for `eval --resume`
+                continue
             await self._call(prep)
             self._maybe_flush()
 
@@ -188,7 +252,9 @@ class Executor:
             case_id=item.case.id,
             metadata=item.case.metadata,
         )
-        estimate = sum(len(m["content"]) for m in prep.messages) // 4 + int(prep.params.get("max_tokens", 256))
+        estimate = sum(len(m["content"]) for m in prep.messages) // 4 + int(
+            prep.params.get("max_tokens", 256)
+        )
         response, error, attempts, latency = await with_retries(
             runtime,
             lambda: runtime.provider.complete(request),
@@ -236,84 +302,73 @@ class Executor:
         item = prep.item
         runtime = self.runtimes[item.model.name]
         cost: Decimal | None = None
-        nominal: Decimal | None = None
+        priced: PricedCall | None = None
         score = passed = None
         result_id = f"{self.run_id}/{item.item_key}"
         if response is not None:
-            nominal = cost_of(response.usage, runtime.pricing)
-            cost = Decimal(0) if cached else nominal  # a cached answer costs nothing again
+            priced = price_call(
+                response.usage,
+                override=runtime.pricing,
+                provider=runtime.provider_name,
+                model_id=runtime.model_id,
+                base_url=runtime.base_url,
+                at=datetime.now(timezone.utc),
+                override_version=runtime.price_version,
+            )
+            cost = Decimal(0) if cached else priced.cost  # a cached answer costs nothing again
+            team = item.prompt.team or item.suite.data.get("team")
+            owner = item.prompt.data.get("owner") or item.suite.data.get("owner")
+            metadata = dict(item.case.metadata)
+            if "tool_calls" in response.metadata:
+                metadata["tool_calls"] = response.metadata["tool_calls"]
+            if item.prompt.data.get("tools"):
+                metadata.setdefault("tools", item.prompt.data["tools"])
             ctx = ScoreContext(
                 output=response.output,
                 expected=item.case.expected,
                 vars=item.case.vars,
-                metadata=item.case.metadata,
+                metadata=metadata,
                 latency_ms=latency_ms,
                 cost_usd=float(cost) if cost is not None else None,
                 finish_reason=response.finish_reason,
+                services=self.calls.for_result(result_id, team, owner),
+                root=self.options.root,
+                messages=tuple(prep.messages or ()),
             )
             verdict = await evaluate(item.suite, item.case, ctx)
             score, passed = verdict.score, verdict.passed
             if verdict.error:
                 error, error_kind = verdict.error, "scorer"
-            for idx, row in enumerate(verdict.rows):
-                self._scores.append(
-                    {
-                        "result_id": result_id,
-                        "run_id": self.run_id,
-                        "idx": idx,
-                        "scorer": row.scorer,
-                        "metric": row.metric,
-                        "value": row.value,
-                        "passed": row.passed,
-                        "weight": row.weight,
-                        "reason": row.reason,
-                        "error": row.error,
-                    }
-                )
+            self._scores.extend(score_rows(self.run_id, result_id, verdict))
         if error is not None:
             error = redact(error, self.options.secrets)
-        usage = response.usage if response is not None else None
         self._results.append(
-            {
-                "id": result_id,
-                "run_id": self.run_id,
-                "item_key": item.item_key,
-                "suite": item.suite.name,
-                "case_key": item.case_key,
-                "prompt_name": item.prompt.name,
-                "prompt_hash": item.prompt.hash,
-                "model_name": item.model.name,
-                "model_hash": item.model.hash,
-                "dataset_name": item.dataset.name,
-                "dataset_hash": item.dataset.hash,
-                "case_id": item.case.id,
-                "repeat_index": item.repeat_index,
-                "provider": item.model.provider,
-                "model_id": item.model.model,
-                "response_model": response.response_model if response else None,
-                "response_id": response.response_id if response else None,
-                "finish_reason": response.finish_reason if response else None,
-                "request_hash": prep.request_hash,
-                "messages": prep.messages,
-                "vars": item.case.vars,
-                "expected": item.case.expected,
-                "output": response.output if response else None,
-                "latency_ms": latency_ms,
-                **(usage.to_dict() if usage else {}),
-                "cost_usd": cost,
-                "cost_nominal_usd": nominal,
-                "cached": cached,
-                "attempts": attempts,
-                "error": error,
-                "error_kind": error_kind,
-                "score": score,
-                "passed": passed if error is None else None,
-            }
+            result_row(
+                self.run_id,
+                item,
+                messages=prep.messages,
+                request_hash=prep.request_hash,
+                response=response,
+                priced=priced,
+                cost=cost,
+                cached=cached,
+                attempts=attempts,
+                latency_ms=latency_ms,
+                error=error,
+                error_kind=error_kind,
+                score=score,
+                passed=passed,
+            )
         )
         self._count(response, cached, cost, error, passed)
 
     def _count(
-        self, response: ChatResponse | None, cached: bool, cost: Decimal | None, error: str | None, passed: bool | None
+        self,
+        response: ChatResponse | None,
+        cached: bool,
+        cost: Decimal | None,
+        error: str | None,
+        passed: bool | None,
     ) -> None:
         p = self.progress
         p.done += 1
@@ -332,6 +387,10 @@ class Executor:
                 p.unknown_cost += 1
             else:
                 p.cost += cost
+        p.judge_cost = self.calls.ledger.cost
+        cap = self.options.max_cost
+        if cap is not None and p.spend >= cap and not p.stopped:
+            p.stopped = f"cost cap ${cap} reached (spent ${p.spend:.6f})"
         if self.on_progress is not None:
             self.on_progress(p)
 

@@ -105,7 +105,9 @@ def _pick(names: list[str], wanted: tuple[str, ...], what: str, suite: str) -> l
         return names
     chosen = [n for n in names if any(fnmatch.fnmatchcase(n, w) for w in wanted)]
     if not chosen:
-        raise UsageError(f"suite {suite!r} has no {what} matching {', '.join(wanted)} (it has: {', '.join(names)})")
+        raise UsageError(
+            f"suite {suite!r} has no {what} matching {', '.join(wanted)} (it has: {', '.join(names)})"
+        )
     return chosen
 
 

@@ -8,14 +8,16 @@ import secrets as pysecrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from llmopsctl import __version__
+from llmopsctl.cost.estimate import CostEstimate
 from llmopsctl.engine.execute import Executor, ModelRuntime, Options, Progress
 from llmopsctl.engine.limits import ModelLimits
 from llmopsctl.engine.plan import Filters, Plan, plan_suite
-from llmopsctl.errors import ConfigError, UsageError
+from llmopsctl.errors import ConfigError, CostCapExceeded, UsageError
 from llmopsctl.project.model import ModelConfig, Project, Suite
 from llmopsctl.providers.base import ModelSpec
 from llmopsctl.providers.replay import Cassette
@@ -44,6 +46,7 @@ class RunRequest:
     record: bool = False
     replay: bool = False
     resume: str | None = None  # run id
+    max_cost: Decimal | None = None  # USD; the suite's `max_cost` applies when unset
 
 
 @dataclass
@@ -88,7 +91,8 @@ def _spec(project: Project, model: ModelConfig, *, replay: Cassette | None) -> M
         api_key = os.environ.get(env_name)
         if not api_key:
             raise ConfigError(
-                f"model {model.name!r} needs the environment variable {env_name} (its API key), which is not set",
+                f"model {model.name!r} needs the environment variable {env_name} (its API key), "
+                "which is not set",
                 hint=f"export {env_name}=..., or run offline with --replay or another --model",
             )
         if not (api_key.isascii() and api_key.isprintable()) or any(c.isspace() for c in api_key):
@@ -106,15 +110,53 @@ def _spec(project: Project, model: ModelConfig, *, replay: Cassette | None) -> M
         )
     headers = dict(data.get("headers") or {})
     return ModelSpec(
-        model.name, model.provider, model.model, data.get("base_url"), api_key, model.params, headers, timeout, options
+        model.name,
+        model.provider,
+        model.model,
+        data.get("base_url"),
+        api_key,
+        model.params,
+        headers,
+        timeout,
+        options,
     )
 
 
-def build_runtimes(project: Project, plan: Plan, replay: Cassette | None) -> tuple[dict[str, ModelRuntime], list[str]]:
-    """Providers for the plan's models; every key is checked before any request is sent."""
+def judge_models(suite: Suite, plan: Plan) -> set[str]:
+    """Model names that the assertions of the plan's cases grade with (`config.model`)."""
+    names: set[str] = set()
+
+    def visit(assertions: Any) -> None:
+        for assertion in assertions if isinstance(assertions, list) else []:
+            if not isinstance(assertion, dict):
+                continue
+            model = (assertion.get("config") or {}).get("model")
+            if isinstance(model, str):
+                names.add(model)
+            if assertion.get("type") == "assert-set":
+                visit(assertion.get("value"))
+
+    visit(suite.asserts)
+    for _, cases in plan.datasets:
+        for case in cases:
+            visit(case.asserts)
+    return names
+
+
+def build_runtimes(
+    project: Project, plan: Plan, replay: Cassette | None
+) -> tuple[dict[str, ModelRuntime], list[str]]:
+    """Providers for the plan's models and the judges its assertions use; every key is checked first."""
     from llmopsctl.providers.registry import provider_class
 
-    specs = {m.name: (m, _spec(project, m, replay=replay)) for m in plan.models}
+    models = {m.name: m for m in plan.models}
+    for name in sorted(judge_models(plan.suite, plan)):
+        if name not in project.models:
+            raise ConfigError(
+                f"suite {plan.suite.name!r} grades with model {name!r}, which is not in models/"
+            )
+        models.setdefault(name, project.models[name])
+    specs = {name: (m, _spec(project, m, replay=replay)) for name, m in models.items()}
     runtimes: dict[str, ModelRuntime] = {}
     secrets = [s.api_key for _, s in specs.values() if s.api_key]
     for name, (model, spec) in specs.items():
@@ -128,6 +170,10 @@ def build_runtimes(project: Project, plan: Plan, replay: Cassette | None) -> tup
             pricing=model.pricing,
             base_url=spec.base_url,
             cache=spec.provider not in UNCACHED_PROVIDERS,
+            provider_name=model.provider,  # replayed answers are priced like the recorded ones
+            model_id=model.model,
+            price_version=model.hash,
+            params=model.params,
         )
     return runtimes, secrets
 
@@ -138,6 +184,7 @@ def run_suite(
     request: RunRequest,
     on_start: Callable[[str, int], None] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    on_estimate: Callable[[CostEstimate], None] | None = None,
 ) -> RunOutcome:
     suite = request.suite
     filters = request.filters
@@ -146,7 +193,9 @@ def run_suite(
     if run_id is not None:
         previous = store.get_run(run_id)
         if previous is None:
-            raise UsageError(f"no run {run_id!r} in {project.db_path}", hint="`llmopsctl runs list` shows the runs")
+            raise UsageError(
+                f"no run {run_id!r} in {project.db_path}", hint="`llmopsctl runs list` shows the runs"
+            )
         if previous["suite"] != suite.name:
             raise UsageError(f"run {run_id} is of suite {previous['suite']!r}, not {suite.name!r}")
         filters = Filters.from_dict((previous.get("args") or {}).get("filters") or {})
@@ -164,7 +213,10 @@ def run_suite(
         backoff_s=float(project.settings.data.get("defaults", {}).get("backoff_s", 0.5)),
         cassette=cassette if request.record else None,
         secrets=secrets,
+        max_cost=_cap(request, suite),
+        root=str(project.root),
     )
+    created = run_id is None
     if run_id is None:
         run_id = new_run_id()
         store.create_run(_run_row(project, suite, run_id, plan, filters, request))
@@ -175,20 +227,45 @@ def run_suite(
     if on_start is not None:
         on_start(run_id, remaining)
     executor = Executor(run_id, store, runtimes, options, on_progress)
+    if options.max_cost is not None:
+        estimate = executor.estimate(item for item in plan.items() if item.item_key not in done)
+        if on_estimate is not None:
+            on_estimate(estimate)
+        if estimate.amount > options.max_cost:
+            if created:
+                store.update_run(
+                    run_id, status="aborted", note="cost cap: estimate over the cap, nothing sent"
+                )
+            raise CostCapExceeded(
+                f"the run would cost about ${estimate.amount:.4f}, over its cap of ${options.max_cost}: "
+                f"{estimate.explanation}",
+                hint="raise --max-cost (or the suite's max_cost), or run fewer cases with --sample/--case",
+            )
     status = "aborted"  # unless it completes or is interrupted: an unexpected error stopped it
+    note: str | None = None
     try:
         progress = asyncio.run(_execute(executor, todo, remaining, runtimes))
-        status = "complete" if progress.errors == 0 else "incomplete"
+        if progress.stopped:
+            status, note = "aborted", progress.stopped
+        else:
+            status = "complete" if progress.errors == 0 else "incomplete"
     except KeyboardInterrupt:
         status = "interrupted"
         executor.flush()
         raise
     finally:
-        store.update_run(run_id, status=status, finished_at=datetime.now(timezone.utc))
+        store.update_run(run_id, status=status, finished_at=datetime.now(timezone.utc), note=note)
         store.checkpoint()
         if cassette is not None and request.record:
             cassette.save(secrets)
     return RunOutcome(run_id, suite.name, status, progress, plan.size, len(done))
+
+
+def _cap(request: RunRequest, suite: Suite) -> Decimal | None:
+    if request.max_cost is not None:
+        return request.max_cost
+    cap = suite.data.get("max_cost")
+    return Decimal(str(cap)) if cap is not None else None
 
 
 async def _execute(executor: Executor, todo: Any, total: int, runtimes: dict[str, ModelRuntime]) -> Progress:
@@ -199,7 +276,9 @@ async def _execute(executor: Executor, todo: Any, total: int, runtimes: dict[str
             await runtime.provider.aclose()
 
 
-def _run_row(project: Project, suite: Suite, run_id: str, plan: Plan, filters: Filters, req: RunRequest) -> dict[str, Any]:
+def _run_row(
+    project: Project, suite: Suite, run_id: str, plan: Plan, filters: Filters, req: RunRequest
+) -> dict[str, Any]:
     from llmopsctl import gitio
 
     git = gitio.state(project.root)

@@ -65,7 +65,9 @@ async def evaluate(suite: Suite, case: Case, ctx: ScoreContext) -> Verdict:
             continue
         except Exception as exc:  # a plugin scorer that raises is an error on this case, not a crash
             errors.append(f"{type_name}: {type(exc).__name__}: {exc}")
-            verdict.rows.append(ScoreRow(type_name, None, None, weight, metric, error=f"{type(exc).__name__}: {exc}"))
+            verdict.rows.append(
+                ScoreRow(type_name, None, None, weight, metric, error=f"{type(exc).__name__}: {exc}")
+            )
             continue
         verdict.rows.append(ScoreRow(type_name, score.value, score.passed, weight, metric, score.reason))
     if errors:

@@ -100,6 +100,10 @@ class ChatResponse:
         )
 
 
+Embeddings = tuple[list[list[float]], Usage, str | None]
+"""(one vector per input text, usage, the model version that answered) from a provider's `embed`."""
+
+
 @runtime_checkable
 class Provider(Protocol):
     """A model API. `complete` makes exactly one attempt; the engine owns retries, limits and caching.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llmopsctl.providers.base import ChatRequest, ChatResponse, Usage
+from llmopsctl.providers.base import ChatRequest, ChatResponse, Embeddings, Usage
 from llmopsctl.providers.http import HttpProvider, as_int, merged_params, missing_field, text_of
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"
@@ -46,6 +46,23 @@ class OllamaProvider(HttpProvider):
         url, headers, body = self.build_request(request)
         data = await self.post_json(url, body, headers=headers)
         return self.parse_response(data)
+
+    async def embed(self, texts: list[str]) -> Embeddings:
+        """Vectors for `texts` from Ollama's `/api/embed`."""
+        _, headers, _ = self.build_request(ChatRequest(messages=()))
+        data = await self.post_json(
+            self.base_url + "/api/embed", {"model": self.spec.model, "input": texts}, headers=headers
+        )
+        vectors = data.get("embeddings")
+        if (
+            not isinstance(vectors, list)
+            or len(vectors) != len(texts)
+            or not all(isinstance(v, list) for v in vectors)
+        ):
+            raise self.malformed(missing_field("embeddings", data))
+        usage = Usage(input_tokens=as_int(data.get("prompt_eval_count")), output_tokens=0)
+        model = data.get("model") if isinstance(data.get("model"), str) else None
+        return [[float(x) for x in v] for v in vectors], usage, model
 
     def parse_response(self, data: dict[str, Any]) -> ChatResponse:
         message = data.get("message")

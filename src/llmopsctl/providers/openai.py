@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llmopsctl.providers.base import ChatRequest, ChatResponse, Usage
+from llmopsctl.providers.base import ChatRequest, ChatResponse, Embeddings, Usage
 from llmopsctl.providers.http import HttpProvider, as_int, merged_params, missing_field, text_of
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -46,6 +46,27 @@ class OpenAIProvider(HttpProvider):
         url, headers, query, body = self.build_request(request)
         data = await self.post_json(url, body, headers=headers, query=query or None)
         return self.parse_response(data)
+
+    async def embed(self, texts: list[str]) -> Embeddings:
+        """Vectors for `texts` from `{base_url}/embeddings` (options.embeddings_path overrides the suffix)."""
+        url, headers, query, _ = self.build_request(ChatRequest(messages=()))
+        url = self.base_url + str(self.spec.options.get("embeddings_path") or "/embeddings")
+        data = await self.post_json(
+            url, {"model": self.spec.model, "input": texts}, headers=headers, query=query or None
+        )
+        items = data.get("data")
+        if not isinstance(items, list) or len(items) != len(texts):
+            raise self.malformed(missing_field("data", data))
+        ordered = sorted(items, key=lambda d: d.get("index", 0) if isinstance(d, dict) else 0)
+        vectors = []
+        for item in ordered:
+            vector = item.get("embedding") if isinstance(item, dict) else None
+            if not isinstance(vector, list):
+                raise self.malformed(missing_field("data[].embedding", data))
+            vectors.append([float(x) for x in vector])
+        usage = _usage(data.get("usage"))
+        model = data.get("model") if isinstance(data.get("model"), str) else None
+        return vectors, Usage(input_tokens=usage.input_tokens, output_tokens=0), model
 
     def parse_response(self, data: dict[str, Any]) -> ChatResponse:
         choices = data.get("choices")

