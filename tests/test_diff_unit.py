@@ -277,7 +277,18 @@ def test_merge_thresholds_later_layers_win_and_unknown_or_unset_keys_are_dropped
         {"min_pass_rate": None, "max_regressions": 2, "allow_flaky": False},
     )
     assert merged == {"min_pass_rate": 0.7, "max_regressions": 2, "significance": 0.05, "allow_flaky": False}
-    assert merge_thresholds(None, {}) == {}
+    # Nothing configured anywhere: a significant drop in the pass rate still fails the gate.
+    assert merge_thresholds(None, {}) == {"significance": 0.05}
+
+
+def test_a_gate_without_thresholds_fails_on_a_significant_drop_only() -> None:
+    base = [case(f"c{i:02d}", [True]) for i in range(30)]
+    noisy = [case(f"c{i:02d}", [i >= 2]) for i in range(30)]  # 2 lost of 30: McNemar p=0.5
+    dropped = [case(f"c{i:02d}", [i >= 12]) for i in range(30)]  # 12 lost: p < 0.001
+    defaults = merge_thresholds(None, None)
+    assert judge(diff(caseset(*base), caseset(*noisy)), defaults).passed
+    verdict = judge(diff(caseset(*base), caseset(*dropped)), defaults)
+    assert not verdict.passed and "significant" in verdict.reasons[0]
 
 
 def test_judge_lists_every_failing_reason() -> None:

@@ -230,7 +230,8 @@ def gate(
     items: list[tuple[DiffResult, Verdict | None]] = []
     with open_store(project, db) as store:
         for suite in chosen:
-            base_set = base_caseset(project.root, store, suite.name, base)  # fail fast, before spending
+            # Fail fast, before spending; a suite added since the base has no baseline there yet.
+            base_set = base_caseset(project.root, store, suite.name, base, allow_new_suite=True)
             view = ProgressView(err, enabled=fmt is DiffFormat.text)
 
             def on_start(run_id: str, total: int, s: str = suite.name, v: ProgressView = view) -> None:

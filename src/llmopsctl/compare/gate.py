@@ -27,14 +27,19 @@ class Verdict:
     thresholds: dict[str, Any] = field(default_factory=dict)
 
 
+# With no thresholds configured anywhere, a gate still fails on a statistically significant drop.
+DEFAULT_THRESHOLDS: dict[str, Any] = {"significance": 0.05}
+
+
 def merge_thresholds(*layers: dict[str, Any] | None) -> dict[str, Any]:
-    """Later layers win: llmops.yaml gate defaults, then the suite's gate, then command-line overrides."""
+    """Later layers win: llmops.yaml `gate`, the suite's `gate`, command-line overrides; the built-in
+    defaults apply only when none of them sets anything."""
     out: dict[str, Any] = {}
     for layer in layers:
         for key, value in (layer or {}).items():
             if key in GATE_KEYS and value is not None:
                 out[key] = value
-    return out
+    return out or dict(DEFAULT_THRESHOLDS)
 
 
 def judge(result: DiffResult, thresholds: dict[str, Any]) -> Verdict:
@@ -42,6 +47,8 @@ def judge(result: DiffResult, thresholds: dict[str, Any]) -> Verdict:
     verdict = Verdict(result.suite, True, thresholds=dict(thresholds))
     fail, note = verdict.reasons.append, verdict.notes.append
     alpha = thresholds.get("significance")
+    if not result.base.cases:
+        note(f"{result.base.label}: only absolute thresholds (min_pass_rate, max_p95_latency_ms) apply")
     regressed = result.by_status("regressed")
     flaky = result.by_status("flaky")
 

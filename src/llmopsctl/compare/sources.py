@@ -26,8 +26,15 @@ def latest_caseset(store: Store, suite: str) -> CaseSet:
     return run_caseset(store, run["id"])
 
 
-def base_caseset(root: Path, store: Store, suite: str, spec: str) -> CaseSet:
-    """The base side for `suite` from --base SPEC."""
+def _suite_is_new(root: Path, suite: str, ref: str) -> bool:
+    from llmopsctl import gitio
+
+    return all(gitio.file_at(root, ref, root / "suites" / f"{suite}{ext}") is None for ext in (".yaml", ".yml"))
+
+
+def base_caseset(root: Path, store: Store, suite: str, spec: str, *, allow_new_suite: bool = False) -> CaseSet:
+    """The base side for `suite` from --base SPEC. With allow_new_suite, a suite that did not exist at a
+    git ref compares with nothing (every case is new), so a pull request may add suites."""
     from llmopsctl import gitio
 
     path = baseline_path(root, suite)
@@ -51,6 +58,8 @@ def base_caseset(root: Path, store: Store, suite: str, spec: str) -> CaseSet:
             hint="use `baseline` (the file in the working tree), a run id from `runs list`, or a ref like origin/main",
         )
     text = gitio.file_at(root, spec, path)
+    if text is None and allow_new_suite and _suite_is_new(root, suite, spec):
+        return CaseSet(f"no baseline (suite {suite!r} is new since {spec})", suite, {})
     if text is None:
         raise UsageError(
             f"suite {suite!r} has no baseline at {spec} ({rel} is not committed there)",
