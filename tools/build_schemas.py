@@ -258,7 +258,10 @@ PROMPT = schema(
             "version": {"type": ["string", "number"]},
             "variables": {"type": "object", "description": "JSON Schema of the case vars this prompt takes"},
             "messages": {"type": "array", "minItems": 1, "items": MESSAGE},
-            "params": {"type": "object", "description": "generation parameters; a model's params override them"},
+            "params": {
+                "type": "object",
+                "description": "generation parameters; a model's params override them",
+            },
             "tools": {"type": "array", "items": {"type": "object"}},
         },
     },
@@ -286,7 +289,10 @@ MODEL = schema(
             "base_url": {"type": "string", "pattern": "^https?://"},
             "api_key_env": {**ENV_NAME, "description": "NAME of the environment variable holding the key"},
             "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-            "options": {"type": "object", "description": "provider-specific options (api_version, path, ...)"},
+            "options": {
+                "type": "object",
+                "description": "provider-specific options (api_version, path, ...)",
+            },
             "params": {
                 "type": "object",
                 "properties": {
@@ -363,7 +369,9 @@ DATASET = schema(
     {"case": CASE, "assertion": ASSERTION},
 )
 
-CASE_SCHEMA = schema("case", "llmopsctl dataset case (one line of datasets/<name>.jsonl)", CASE, {"assertion": ASSERTION})
+CASE_SCHEMA = schema(
+    "case", "llmopsctl dataset case (one line of datasets/<name>.jsonl)", CASE, {"assertion": ASSERTION}
+)
 
 SUITE = schema(
     "suite",
@@ -382,7 +390,10 @@ SUITE = schema(
             "models": {**NAMES, "minItems": 1},
             "datasets": {**NAMES, "minItems": 1},
             "assert": {"type": "array", "items": {"$ref": "#/$defs/assertion"}},
-            "threshold": {**PROB, "description": "weighted score a case needs to pass (default: every assertion)"},
+            "threshold": {
+                **PROB,
+                "description": "weighted score a case needs to pass (default: every assertion)",
+            },
             "repeat": {"type": "integer", "minimum": 1, "maximum": 1000},
             "concurrency": {"type": "integer", "minimum": 1, "maximum": 1024},
             "max_cost": {"type": "number", "exclusiveMinimum": 0, "description": "USD cap for one run"},

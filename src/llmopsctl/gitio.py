@@ -61,7 +61,7 @@ def resolve_ref(path: Path, ref: str) -> str | None:
 
 
 def file_at(path: Path, ref: str, file: Path) -> str | None:
-    """Text of `file` (absolute or relative to the repo's working tree) as committed at `ref`; None if absent."""
+    """Text of `file` (absolute, or relative to `path`) as committed at `ref`; None if absent there."""
     import git
 
     repo = _repo(path)
@@ -81,7 +81,7 @@ def file_at(path: Path, ref: str, file: Path) -> str | None:
 
 
 def changed_files(path: Path, ref: str) -> list[Path]:
-    """Files that differ between `ref` (its merge base with HEAD) and the working tree, untracked ones included."""
+    """Files that differ between `ref` (its merge base with HEAD) and the working tree, untracked included."""
     import git
 
     repo = _repo(path)

@@ -23,7 +23,9 @@ class QueryFormat(str, Enum):
 
 
 def sql(
-    query: str = typer.Argument(..., help='A read-only query, e.g. "SELECT model_name, avg(score) FROM results GROUP BY 1".'),
+    query: str = typer.Argument(
+        ..., help='A read-only query, e.g. "SELECT model_name, avg(score) FROM results GROUP BY 1".'
+    ),
     fmt: QueryFormat = typer.Option(QueryFormat.table, "--format", "-f"),
     limit: int = typer.Option(None, "--limit", "-n", min=1, help="At most N rows."),
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
@@ -35,7 +37,11 @@ def sql(
     with open_store(project, db, read_only=True) as store:
         columns, rows = store.query(query, max_rows=limit)
     if fmt is QueryFormat.json:
-        typer.echo(json.dumps([jsonable(dict(zip(columns, row, strict=True))) for row in rows], indent=2, default=str))
+        typer.echo(
+            json.dumps(
+                [jsonable(dict(zip(columns, row, strict=True))) for row in rows], indent=2, default=str
+            )
+        )
     elif fmt is QueryFormat.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
@@ -55,7 +61,9 @@ def sql(
 
 
 @cache_app.command("stats")
-def cache_stats(db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml).")) -> None:
+def cache_stats(
+    db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
+) -> None:
     """How many responses are cached, how many are still live, and roughly how much space they take."""
     project = open_project(strict=False)
     with open_store(project, db, read_only=True) as store:

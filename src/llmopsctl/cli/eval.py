@@ -155,7 +155,7 @@ def eval_command(
         names = ", ".join(f"{o.run_id} ({o.progress.errors} errors)" for o in incomplete)
         raise RunIncomplete(
             f"not every case completed: {names}",
-            hint="`llmopsctl runs show RUN_ID --failed` lists errors; `llmopsctl eval --resume RUN_ID` retries",
+            hint="`llmopsctl runs show RUN_ID --failed` lists them; `llmopsctl eval --resume RUN_ID` retries",
         )
 
 

@@ -37,7 +37,17 @@ def list_runs(
         typer.echo("no runs yet; start one with `llmopsctl eval`")
         return
     table = Table()
-    for column in ("run", "suite", "status", "started (UTC)", "results", "pass rate", "errors", "cost", "commit"):
+    for column in (
+        "run",
+        "suite",
+        "status",
+        "started (UTC)",
+        "results",
+        "pass rate",
+        "errors",
+        "cost",
+        "commit",
+    ):
         table.add_column(column)
     for run in runs:
         scored = run["passed"] + run["failed"]
@@ -91,7 +101,8 @@ def _provenance(run: dict[str, Any]) -> str:
     hashes = run.get("hashes") or {}
     parts = [
         f"run {run['id']} · suite {run['suite']} · {run['status']}",
-        f"started {run.get('started_at')} · finished {run.get('finished_at') or '-'} · llmopsctl {run.get('tool_version')}",
+        f"started {run.get('started_at')} · finished {run.get('finished_at') or '-'}"
+        f" · llmopsctl {run.get('tool_version')}",
         f"git {commit} on {run.get('git_branch') or '-'} · ci {run.get('ci') or 'no'}",
     ]
     for kind in ("prompts", "models", "datasets"):
@@ -134,6 +145,7 @@ def merge_runs(
                 raise UsageError(f"{path}: no such file")
             counts = store.merge_from(path)
             typer.echo(
-                f"{path}: {counts['runs']} runs, {counts['results']} results, {counts['scores']} scores merged"
+                f"{path}: {counts['runs']} runs, {counts['results']} results, "
+                f"{counts['scores']} scores merged"
                 f" ({counts['results_skipped']} results already present)"
             )

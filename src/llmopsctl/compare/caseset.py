@@ -70,7 +70,9 @@ def from_results(label: str, suite: str, run: dict[str, Any], results: list[dict
     for key, rows in grouped.items():
         rows.sort(key=lambda r: r["repeat_index"])
         first = rows[0]
-        stats = CaseStats(key, first["prompt_name"], first["model_name"], first["dataset_name"], first["case_id"])
+        stats = CaseStats(
+            key, first["prompt_name"], first["model_name"], first["dataset_name"], first["case_id"]
+        )
         per_assertion: dict[str, list[float]] = defaultdict(list)
         per_metric: dict[str, list[float]] = defaultdict(list)
         tokens_in: list[int] = []

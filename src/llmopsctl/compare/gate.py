@@ -76,10 +76,14 @@ def judge(result: DiffResult, thresholds: dict[str, Any]) -> Verdict:
         if dropped and significant(agg.mcnemar_p):
             fail(
                 f"pass rate fell from {agg.pass_rate_base:.1%} to {agg.pass_rate_head:.1%}, significant at "
-                f"{alpha} (exact McNemar p={agg.mcnemar_p:.3g}, {agg.discordant_lost} lost, {agg.discordant_gained} gained)"
+                f"{alpha} (exact McNemar p={agg.mcnemar_p:.3g}, "
+                f"{agg.discordant_lost} lost, {agg.discordant_gained} gained)"
             )
         elif dropped:
-            note(f"pass rate fell {agg.pass_rate_base:.1%} -> {agg.pass_rate_head:.1%}, not significant (p={agg.mcnemar_p:.3g})")
+            note(
+                f"pass rate fell {agg.pass_rate_base:.1%} -> {agg.pass_rate_head:.1%}, "
+                f"not significant (p={agg.mcnemar_p:.3g})"
+            )
     max_drop = thresholds.get("max_score_drop")
     if max_drop is not None and agg.score_diff is not None:
         drop = -agg.score_diff
@@ -105,7 +109,9 @@ def judge(result: DiffResult, thresholds: dict[str, Any]) -> Verdict:
         if thresholds.get("allow_flaky", True):
             note(f"{len(flaky)} flaky case(s) (repeats disagree); flaky cases alone never fail the gate")
         else:
-            fail(f"{len(flaky)} flaky case(s) and allow_flaky is false: {', '.join(c.key for c in flaky[:10])}")
+            fail(
+                f"{len(flaky)} flaky case(s) and allow_flaky is false: {', '.join(c.key for c in flaky[:10])}"
+            )
     errors = result.by_status("error")
     if errors:
         fail(f"{len(errors)} case(s) errored on every repeat: {', '.join(c.key for c in errors[:10])}")

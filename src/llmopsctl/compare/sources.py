@@ -1,4 +1,4 @@
-"""Resolve what to compare: `baseline` (the working tree's file), a run id, or a git ref (the file at that ref)."""
+"""What to compare with: `baseline` (the working tree's file), a run id, or a git ref (the file there)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ WORKTREE = "baseline"
 def run_caseset(store: Store, run_id: str) -> CaseSet:
     run = store.get_run(run_id)
     if run is None:
-        raise UsageError(f"no run {run_id!r} in the results database", hint="`llmopsctl runs list` shows the runs")
+        raise UsageError(
+            f"no run {run_id!r} in the results database", hint="`llmopsctl runs list` shows the runs"
+        )
     return from_results(f"run {run_id}", run["suite"], run, store.results_for_run(run_id))
 
 
@@ -29,10 +31,14 @@ def latest_caseset(store: Store, suite: str) -> CaseSet:
 def _suite_is_new(root: Path, suite: str, ref: str) -> bool:
     from llmopsctl import gitio
 
-    return all(gitio.file_at(root, ref, root / "suites" / f"{suite}{ext}") is None for ext in (".yaml", ".yml"))
+    return all(
+        gitio.file_at(root, ref, root / "suites" / f"{suite}{ext}") is None for ext in (".yaml", ".yml")
+    )
 
 
-def base_caseset(root: Path, store: Store, suite: str, spec: str, *, allow_new_suite: bool = False) -> CaseSet:
+def base_caseset(
+    root: Path, store: Store, suite: str, spec: str, *, allow_new_suite: bool = False
+) -> CaseSet:
     """The base side for `suite` from --base SPEC. With allow_new_suite, a suite that did not exist at a
     git ref compares with nothing (every case is new), so a pull request may add suites."""
     from llmopsctl import gitio
@@ -55,7 +61,7 @@ def base_caseset(root: Path, store: Store, suite: str, spec: str, *, allow_new_s
     if sha is None:
         raise UsageError(
             f"--base {spec!r} is neither `baseline`, a run id, nor a git ref",
-            hint="use `baseline` (the file in the working tree), a run id from `runs list`, or a ref like origin/main",
+            hint="use `baseline` (the working tree's file), a run id from `runs list` or a ref (origin/main)",
         )
     text = gitio.file_at(root, spec, path)
     if text is None and allow_new_suite and _suite_is_new(root, suite, spec):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from llmopsctl.project.diagnostics import Diagnostic, JsonPath, format_json_path
-from llmopsctl.project.model import Dataset, LoadedFile, Project, Prompt
+from llmopsctl.project.model import Dataset, LoadedFile, Project, Prompt, Suite
 from llmopsctl.project.schemacheck import did_you_mean
 from llmopsctl.project.templating import TemplateProblem, variables_of
 
@@ -24,7 +24,16 @@ class _Ctx:
     def file(self, path: Path) -> LoadedFile | None:
         return self.project.files.get(self.project.rel(path))
 
-    def add(self, path: Path, at: JsonPath, message: str, code: str, *, key: bool = False, related: tuple[str, ...] = ()) -> None:
+    def add(
+        self,
+        path: Path,
+        at: JsonPath,
+        message: str,
+        code: str,
+        *,
+        key: bool = False,
+        related: tuple[str, ...] = (),
+    ) -> None:
         loaded = self.file(path)
         pos = loaded.source.locate(at, key=key) if loaded and loaded.source else None
         line, col = (pos.line, pos.col) if pos else (1, 1)
@@ -75,8 +84,15 @@ def _check_suites(ctx: _Ctx, variables: dict[str, set[str] | None]) -> None:
             for i, name in enumerate(suite.data.get(kind + "s", [])):
                 if name not in ctx.present[kind]:
                     hint = did_you_mean(name, sorted(ctx.present[kind]))
-                    where = f"{kind}s/{name}.yaml" if kind != "dataset" else f"datasets/{name}.yaml|.jsonl|.csv"
-                    ctx.add(suite.path, (kind + "s", i), f"unknown {kind} {name!r} (no {where}){hint}", "reference")
+                    where = (
+                        f"{kind}s/{name}.yaml" if kind != "dataset" else f"datasets/{name}.yaml|.jsonl|.csv"
+                    )
+                    ctx.add(
+                        suite.path,
+                        (kind + "s", i),
+                        f"unknown {kind} {name!r} (no {where}){hint}",
+                        "reference",
+                    )
         for prompt_name in suite.prompts:
             prompt = project.prompts.get(prompt_name)
             used = variables.get(prompt_name)
@@ -102,14 +118,19 @@ def _check_pairing(ctx: _Ctx, suite: str, prompt: Prompt, used: set[str], datase
             problems.append(
                 (
                     ("cases", case.index, "vars"),
-                    f"case {case.id!r} lacks variable{plural} {names} used by prompt {prompt.name!r} (suite {suite!r})",
+                    f"case {case.id!r} lacks variable{plural} {names} used by prompt {prompt.name!r} "
+                    f"(suite {suite!r})",
                 )
             )
         if validator is not None:
             for err in validator.iter_errors(case.vars):
                 at: JsonPath = ("cases", case.index, "vars", *err.absolute_path)
                 problems.append(
-                    (at, f"case {case.id!r} does not fit the variables of prompt {prompt.name!r}: {err.message}")
+                    (
+                        at,
+                        f"case {case.id!r} does not fit the variables of prompt {prompt.name!r}: "
+                        f"{err.message}",
+                    )
                 )
         for at, message in problems:
             errors += 1
@@ -233,7 +254,12 @@ def _check_models(ctx: _Ctx) -> None:
                 "reference",
             )
         if model.provider == "python" and ":" not in model.model:
-            ctx.add(model.path, ("model",), "a python model is `module:function` or `path/file.py:function`", "schema")
+            ctx.add(
+                model.path,
+                ("model",),
+                "a python model is `module:function` or `path/file.py:function`",
+                "schema",
+            )
 
 
 def _check_teams(ctx: _Ctx) -> None:
@@ -241,7 +267,13 @@ def _check_teams(ctx: _Ctx) -> None:
     if not isinstance(teams, list):
         return
     names = sorted({str(t.get("name")) for t in teams if isinstance(t, dict)})
-    for item in [*ctx.project.prompts.values(), *ctx.project.suites.values()]:
+    items: list[Prompt | Suite] = [*ctx.project.prompts.values(), *ctx.project.suites.values()]
+    for item in items:
         team = item.data.get("team")
         if team is not None and team not in names:
-            ctx.add(item.path, ("team",), f"unknown team {team!r}{did_you_mean(team, names)} (teams in llmops.yaml)", "reference")
+            ctx.add(
+                item.path,
+                ("team",),
+                f"unknown team {team!r}{did_you_mean(team, names)} (teams in llmops.yaml)",
+                "reference",
+            )

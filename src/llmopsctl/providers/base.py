@@ -23,7 +23,7 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class ChatRequest:
-    """One call: rendered messages plus generation parameters. `vars` and `case_id` are for `python` callables."""
+    """One call: rendered messages and generation parameters; `vars`, `case_id` are for `python` models."""
 
     messages: tuple[dict[str, str], ...]
     params: dict[str, Any] = field(default_factory=dict)

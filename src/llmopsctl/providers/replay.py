@@ -75,7 +75,7 @@ class Cassette:
 
 
 class ReplayProvider:
-    """Answers from a cassette with no network. spec.options: `cassette` (path), `model` (recorded model id)."""
+    """Answers from a cassette, no network. spec.options: `cassette` (path), `model` (recorded model id)."""
 
     def __init__(self, spec: ModelSpec, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.spec = spec
@@ -92,7 +92,8 @@ class ReplayProvider:
         response = self.cassette.get(key)
         if response is None:
             raise MissingRecording(
-                f"no recording for case {request.case_id!r} with model {self.spec.name!r} in {self.cassette.path}",
+                f"no recording for case {request.case_id!r} with model {self.spec.name!r} "
+                f"in {self.cassette.path}",
                 hint="record it with `llmopsctl eval --record` (needs the real model and its API key)",
             )
         return response

@@ -221,7 +221,7 @@ class Store:
     # --- response cache -----------------------------------------------------------------------
 
     def summary(self, run_id: str) -> list[dict[str, Any]]:
-        """Per prompt x model: counts, pass rate inputs, tokens, cost (NULL when all unknown), p50/p95 latency."""
+        """Per prompt x model: counts, tokens, cost (NULL when all unknown), p50/p95 latency."""
         sql = """
             SELECT prompt_name, model_name, count(*) AS results,
                    count(*) FILTER (WHERE error IS NULL AND passed IS NOT FALSE) AS passed,
