@@ -16,6 +16,16 @@ string for every matching request. Faults (see FAULTS): "429" (Retry-After: 0), 
 (200 with a broken JSON body), "drop" (close the socket without a response), "echo-auth" (HTTP 500
 whose error message contains the request's Authorization header), "echo-auth-400" (the same, as 400).
 
+POST /v1/embeddings answers OpenAI-shaped embeddings (`{"data": [{"index": i, "embedding": [...]}], "model",
+"usage": {"prompt_tokens": n}}`, `embedding_tokens` per input text). The vectors come from `embeddings`: a
+callable text -> vector, a mapping "substring of the text -> vector" (the default for the rest), or None:
+`letter_vector` (26 letter counts, so texts with the same letters point the same way). Faults and `count`
+match embeddings requests on their input texts.
+
+Judges: `judged(verdict)` is a behaviour answering model-graded requests (`is_judge_request`: the llm-judge,
+factuality and answer-relevance system prompts) with `verdict(messages text)` and echoing the rest;
+`verdict_json(score, reason)` and `choice_json(letter, reason)` write well-formed verdicts.
+
 Every request is recorded (path, headers, raw body, parsed JSON) in `server.requests`.
 """
 
@@ -41,6 +51,9 @@ FAULTS = ("429", "429-1", "500", "503", "400", "hang", "malformed", "drop", "ech
 DEFAULT_USAGE = {"prompt_tokens": 100, "completion_tokens": 20, "cached_tokens": 40}
 
 Behaviour = Callable[[dict[str, Any]], str] | Mapping[str, str] | None
+Embedder = Callable[[str], Sequence[float]] | Mapping[str, Sequence[float]] | None
+# The system prompts of llmopsctl's model-graded scorers (llm-judge, answer-relevance; factuality).
+JUDGE_MARKERS = ("You are a strict, impartial grader", "You are comparing a submitted answer")
 
 
 @dataclass
@@ -59,8 +72,12 @@ class RecordedRequest:
 
 
 def messages_text(body: Any) -> str:
+    """The message contents of a chat request, or the input texts of an embeddings request."""
     if not isinstance(body, dict):
         return ""
+    if "messages" not in body and "input" in body:
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        return "\n".join(str(t) for t in texts)
     messages = body.get("messages") or []
     return "\n".join(str(m.get("content", "")) for m in messages if isinstance(m, dict))
 
@@ -70,6 +87,48 @@ def last_user_message(body: dict[str, Any]) -> str:
         if isinstance(message, dict) and message.get("role") == "user":
             return str(message.get("content", ""))
     return ""
+
+
+def is_judge_request(body: Any) -> bool:
+    """Whether a chat request is a model-graded scorer's (its system message is a judge's)."""
+    messages = body.get("messages") if isinstance(body, dict) else None
+    return any(
+        isinstance(m, dict)
+        and m.get("role") == "system"
+        and any(marker in str(m.get("content", "")) for marker in JUDGE_MARKERS)
+        for m in messages or []
+    )
+
+
+def judged(verdict: Callable[[str], str], graded: Behaviour = None) -> Callable[[dict[str, Any]], str]:
+    """A behaviour: judge requests get `verdict(their messages text)`, the others `graded` (echo)."""
+
+    def answer(body: dict[str, Any]) -> str:
+        if is_judge_request(body):
+            return verdict(messages_text(body))
+        if callable(graded):
+            return str(graded(body))
+        text = messages_text(body)
+        for substring, reply in (graded or {}).items():
+            if substring in text:
+                return reply
+        return last_user_message(body)
+
+    return answer
+
+
+def verdict_json(score: float, reason: str = "graded by the fake judge") -> str:
+    return json.dumps({"score": score, "reason": reason})
+
+
+def choice_json(letter: str, reason: str = "compared by the fake judge") -> str:
+    return json.dumps({"choice": letter, "reason": reason})
+
+
+def letter_vector(text: str) -> list[float]:
+    """Counts of a..z in the text (lower-cased), plus 1e-3 so no vector is all zeros."""
+    lowered = text.lower()
+    return [lowered.count(chr(c)) + 1e-3 for c in range(ord("a"), ord("z") + 1)]
 
 
 class FakeLLMServer:
@@ -83,8 +142,12 @@ class FakeLLMServer:
         delay_s: float = 0.0,
         hang_s: float = 1.0,
         usage: Mapping[str, int] | None = None,
+        embeddings: Embedder = None,
+        embedding_tokens: int = 8,
     ) -> None:
         self.behaviour = behaviour
+        self.embeddings = embeddings
+        self.embedding_tokens = embedding_tokens
         self._lock = threading.Lock()
         self.faults: dict[str, list[str] | str] = {}
         for key, value in (faults or {}).items():
@@ -142,10 +205,19 @@ class FakeLLMServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     # -- assertions -------------------------------------------------------------------------------------
-    def count(self, substring: str | None = None) -> int:
-        """Requests received (whose messages contain `substring`)."""
+    def count(self, substring: str | None = None, *, path: str | None = None) -> int:
+        """Requests received (whose messages contain `substring`; to `path`, e.g. "/v1/embeddings")."""
         with self._lock:
-            return sum(1 for r in self.requests if substring is None or substring in r.text)
+            return sum(
+                1
+                for r in self.requests
+                if (substring is None or substring in r.text) and (path is None or r.path == path)
+            )
+
+    def judge_count(self) -> int:
+        """Model-graded scorers' chat requests received."""
+        with self._lock:
+            return sum(1 for r in self.requests if is_judge_request(r.json))
 
     def clear(self) -> None:
         with self._lock:
@@ -210,6 +282,28 @@ class FakeLLMServer:
             },
         }
 
+    def vector(self, text: str) -> list[float]:
+        embeddings = self.embeddings
+        if callable(embeddings):
+            return [float(x) for x in embeddings(text)]
+        for substring, vector in (embeddings or {}).items():
+            if substring in text:
+                return [float(x) for x in vector]
+        return letter_vector(text)
+
+    def embedding(self, body: dict[str, Any]) -> dict[str, Any]:
+        raw = body.get("input")
+        texts = [str(t) for t in raw] if isinstance(raw, list) else [str(raw)]
+        tokens = self.embedding_tokens * len(texts)
+        return {
+            "object": "list",
+            "data": [
+                {"object": "embedding", "index": i, "embedding": self.vector(t)} for i, t in enumerate(texts)
+            ],
+            "model": str(body.get("model") or RESPONSE_MODEL),
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
+
 
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeLLMServer
@@ -249,7 +343,8 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fake.hang_s)
         elif fake.delay_s:
             time.sleep(fake.delay_s)
-        if self.path.rstrip("/") != "/v1/chat/completions":
+        route = self.path.rstrip("/")
+        if route not in ("/v1/chat/completions", "/v1/embeddings"):
             self._send(404, {"error": {"message": f"no route {self.path}"}})
         elif fault in ("429", "429-1"):
             retry_after = "1" if fault == "429-1" else "0"
@@ -264,6 +359,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_raw(200, b'{"id": "chatcmpl-broken", "choices": [{"message": {"content": "trunc')
         elif not isinstance(request.json, dict):
             self._send(400, {"error": {"message": "body is not a JSON object"}})
+        elif route == "/v1/embeddings":
+            self._send(200, fake.embedding(request.json))
         else:
             self._send(200, fake.completion(request.json))
 

@@ -160,7 +160,7 @@ def eval_command(
 
 
 def _print_estimate(err: Console, suite: str, estimate: CostEstimate) -> None:
-    err.print(f"{suite}: estimated cost ${estimate.amount:.4f}: {estimate.explanation}", markup=False)
+    err.print(f"{suite}: {estimate.explanation}", markup=False)
 
 
 def _budget_alerts(project: Project, store: Store) -> list[Alert]:

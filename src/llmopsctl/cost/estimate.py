@@ -80,7 +80,7 @@ def _explain(
     out_rule = "max_tokens" if not defaulted else f"max_tokens, {default_out} where unset"
     where = ", ".join(list(sources)[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
     text = (
-        f"estimated ${_money(amount)} for {calls - unknown} of {calls} calls: "
+        f"estimated ${usd(amount)} for {calls - unknown} of {calls} calls: "
         f"~{_count(tokens_in)} input tokens "
         f"(prompt characters / {CHARS_PER_TOKEN}) and ~{_count(tokens_out)} output tokens ({out_rule})"
     )
@@ -91,8 +91,12 @@ def _explain(
     return text
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:,.4f}" if value < 1 else f"{value:,.2f}"
+def usd(value: Decimal) -> str:
+    """Dollars with cents from $1, else 4 decimals or as many as show 2 significant digits ($0.0000031)."""
+    if value >= 1:
+        return f"{value:,.2f}"
+    places = 4 if value == 0 else max(4, 1 - value.adjusted())
+    return f"{value:,.{places}f}"
 
 
 def _count(value: int) -> str:

@@ -8,6 +8,12 @@ Token counts follow `providers.base.Usage` (OpenTelemetry GenAI style): input_to
 
 genai-prices is imported lazily (about 0.2 s) and only its bundled data is used: no network. Catalogue
 look-ups are cached per (provider, base_url, model id), misses included.
+
+A model file with a `base_url` is looked up by that URL, not by its provider and model id: the catalogue
+knows the URLs of the providers' APIs (api.openai.com, Azure, Groq, ...), and a URL it does not know (a
+local server, a self-hosted or third-party OpenAI-compatible server, a private gateway) leaves the price
+unknown even when the model id is a catalogue one such as gpt-4o-mini, since what such a server charges
+cannot be told from the id. Give those models `pricing` (for a gateway in front of OpenAI, OpenAI's prices).
 """
 
 from __future__ import annotations

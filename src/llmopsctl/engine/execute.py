@@ -125,6 +125,8 @@ class Executor:
                 prepared = [self._prepare(item) for item in chunk]
                 hits = self._cache_lookup(prepared)
                 for prep in prepared:
+                    if self.progress.stopped:  # capped: the rest is left for `eval --resume`, cached
+                        break  # answers too, since grading them may call a judge
                     if prep.error is not None:
                         await self._finish(
                             prep, None, error=prep.error, error_kind="render", attempts=0, latency_ms=None
@@ -331,7 +333,7 @@ class Executor:
                 latency_ms=latency_ms,
                 cost_usd=float(cost) if cost is not None else None,
                 finish_reason=response.finish_reason,
-                services=self.calls.for_result(result_id, team, owner),
+                services=self.calls.for_result(result_id, team, owner, item.case.id),
                 root=self.options.root,
                 messages=tuple(prep.messages or ()),
             )
@@ -389,8 +391,8 @@ class Executor:
                 p.cost += cost
         p.judge_cost = self.calls.ledger.cost
         cap = self.options.max_cost
-        if cap is not None and p.spend >= cap and not p.stopped:
-            p.stopped = f"cost cap ${cap} reached (spent ${p.spend:.6f})"
+        if cap is not None and p.spend >= cap and not p.stopped and p.done < p.total:
+            p.stopped = f"cost cap ${cap:f} reached (spent ${p.spend:.6f})"
         if self.on_progress is not None:
             self.on_progress(p)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from llmopsctl import __version__
-from llmopsctl.cost.estimate import CostEstimate
+from llmopsctl.cost.estimate import CostEstimate, usd
 from llmopsctl.engine.execute import Executor, ModelRuntime, Options, Progress
 from llmopsctl.engine.limits import ModelLimits
 from llmopsctl.engine.plan import Filters, Plan, plan_suite
@@ -168,7 +168,8 @@ def build_runtimes(
             retries=int(model.data.get("retries", project.settings.defaults.retries)),
             timeout_s=spec.timeout_s,
             pricing=model.pricing,
-            base_url=spec.base_url,
+            # A replayed model keeps its model file's base_url, which prices it (see cost.pricing).
+            base_url=spec.base_url if replay is None else model.data.get("base_url"),
             cache=spec.provider not in UNCACHED_PROVIDERS,
             provider_name=model.provider,  # replayed answers are priced like the recorded ones
             model_id=model.model,
@@ -220,12 +221,8 @@ def run_suite(
     if run_id is None:
         run_id = new_run_id()
         store.create_run(_run_row(project, suite, run_id, plan, filters, request))
-    else:
-        store.update_run(run_id, status="running", finished_at=None)
     todo = (item for item in plan.items() if item.item_key not in done)
     remaining = max(plan.size - len(done), 0)
-    if on_start is not None:
-        on_start(run_id, remaining)
     executor = Executor(run_id, store, runtimes, options, on_progress)
     if options.max_cost is not None:
         estimate = executor.estimate(item for item in plan.items() if item.item_key not in done)
@@ -237,10 +234,14 @@ def run_suite(
                     run_id, status="aborted", note="cost cap: estimate over the cap, nothing sent"
                 )
             raise CostCapExceeded(
-                f"the run would cost about ${estimate.amount:.4f}, over its cap of ${options.max_cost}: "
-                f"{estimate.explanation}",
+                f"the run would cost about ${usd(estimate.amount)}, over its cap of "
+                f"${options.max_cost:f} ({estimate.explanation})",
                 hint="raise --max-cost (or the suite's max_cost), or run fewer cases with --sample/--case",
             )
+    if not created:  # only now: a resume refused by its cap leaves the run as it was
+        store.update_run(run_id, status="running", finished_at=None)
+    if on_start is not None:
+        on_start(run_id, remaining)
     status = "aborted"  # unless it completes or is interrupted: an unexpected error stopped it
     note: str | None = None
     try:

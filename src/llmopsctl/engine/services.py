@@ -3,6 +3,7 @@ cached, limited, retried, and their tokens and cost recorded (in `judge_calls`) 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -10,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from llmopsctl.cost.pricing import price_call
 from llmopsctl.engine.calls import describe_failure, with_retries
+from llmopsctl.errors import MissingRecording
 from llmopsctl.project.hashing import content_hash
-from llmopsctl.providers.base import ChatRequest, ChatResponse, Usage
-from llmopsctl.providers.replay import cassette_key
+from llmopsctl.providers.base import ChatRequest, ChatResponse, Embeddings, Usage
+from llmopsctl.providers.replay import ReplayProvider, cassette_key
 from llmopsctl.scorers.base import ScorerError
 
 if TYPE_CHECKING:
@@ -45,8 +47,10 @@ class ModelCalls:
         self.options = options
         self.ledger = JudgeLedger()
 
-    def for_result(self, result_id: str, team: str | None, owner: str | None) -> ResultServices:
-        return ResultServices(self, result_id, team, owner)
+    def for_result(
+        self, result_id: str, team: str | None, owner: str | None, case_id: str = ""
+    ) -> ResultServices:
+        return ResultServices(self, result_id, team, owner, case_id)
 
     def runtime(self, model: str) -> ModelRuntime:
         runtime = self.runtimes.get(model)
@@ -129,18 +133,21 @@ class ModelCalls:
 class ResultServices:
     """The ModelServices a scorer receives while grading one result."""
 
-    def __init__(self, calls: ModelCalls, result_id: str, team: str | None, owner: str | None) -> None:
+    def __init__(
+        self, calls: ModelCalls, result_id: str, team: str | None, owner: str | None, case_id: str = ""
+    ) -> None:
         self.calls = calls
         self.result_id = result_id
         self.team = team
         self.owner = owner
+        self.case_id = case_id  # the graded case, named when a replayed judge call has no recording
         self.count = 0  # judge calls made for this result; numbers them in judge_calls ids
 
     async def chat(
         self, model: str, messages: list[dict[str, str]], params: dict[str, Any] | None = None
     ) -> ChatResponse:
         runtime = self.calls.runtime(model)
-        request = ChatRequest(messages=tuple(messages), params=dict(params or {}))
+        request = ChatRequest(messages=tuple(messages), params=dict(params or {}), case_id=self.case_id)
         merged = {**runtime.params, **request.params}
         key = content_hash(
             {
@@ -156,6 +163,7 @@ class ResultServices:
         hit = self.calls.cached(key) if runtime.cache else None
         if hit is not None:
             cached = ChatResponse.from_dict(hit)
+            self._record_answer(runtime, messages, merged, cached)  # as graded answers: cached ones too
             self._record(model, runtime, cached.usage, cached.response_model, cached=True, latency_ms=0.0)
             return cached
         estimate = sum(len(m.get("content", "")) for m in messages) // 4 + int(merged.get("max_tokens", 256))
@@ -171,11 +179,7 @@ class ResultServices:
             raise ScorerError(f"judge model {model!r} failed: {describe_failure(error, attempts)}")
         if runtime.cache:
             self.calls.remember(key, response.to_dict())
-        cassette = self.calls.options.cassette
-        if cassette is not None:  # judge answers are recorded too, so a replayed run grades offline
-            cassette.put(
-                cassette_key(runtime.model_id, messages, merged), runtime.model_id, messages, merged, response
-            )
+        self._record_answer(runtime, messages, merged, response)
         self._record(
             model, runtime, response.usage, response.response_model, cached=False, latency_ms=latency
         )
@@ -183,9 +187,7 @@ class ResultServices:
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
         runtime = self.calls.runtime(model)
-        embed = getattr(runtime.provider, "embed", None)
-        if embed is None:
-            raise ScorerError(f"model {model!r} ({runtime.provider_name}) has no embeddings endpoint")
+        embed = self._embedder(model, runtime)
         key = content_hash(
             {
                 "kind": "embeddings",
@@ -198,15 +200,11 @@ class ResultServices:
         )
         hit = self.calls.cached(key) if runtime.cache else None
         if hit is not None:
-            self._record(
-                model,
-                runtime,
-                Usage.from_dict(hit.get("usage")),
-                hit.get("model"),
-                cached=True,
-                latency_ms=0.0,
-            )
-            return [list(map(float, v)) for v in hit["vectors"]]
+            stored = [list(map(float, v)) for v in hit["vectors"]]
+            used = Usage.from_dict(hit.get("usage"))
+            self._record_embeddings(runtime, texts, stored, used, hit.get("model"))
+            self._record(model, runtime, used, hit.get("model"), cached=True, latency_ms=0.0)
+            return stored
         result, error, attempts, latency = await with_retries(
             runtime,
             lambda: embed(texts),
@@ -221,8 +219,62 @@ class ResultServices:
         usage, response_model = result[1], result[2]
         if runtime.cache:
             self.calls.remember(key, {"vectors": vectors, "usage": usage.to_dict(), "model": response_model})
+        self._record_embeddings(runtime, texts, vectors, usage, response_model)
         self._record(model, runtime, usage, response_model, cached=False, latency_ms=latency)
         return vectors
+
+    def _record_answer(
+        self,
+        runtime: ModelRuntime,
+        messages: list[dict[str, str]],
+        params: dict[str, Any],
+        response: ChatResponse,
+    ) -> None:
+        """Put a judge answer in the cassette being recorded, so that a replayed run grades offline."""
+        cassette = self.calls.options.cassette
+        if cassette is not None:
+            key = cassette_key(runtime.model_id, messages, params)
+            cassette.put(key, runtime.model_id, messages, params, response)
+
+    def _embedder(self, model: str, runtime: ModelRuntime) -> Callable[[list[str]], Awaitable[Embeddings]]:
+        provider = runtime.provider
+        if isinstance(provider, ReplayProvider):  # answered from the embeddings recorded in the cassette
+            replay = provider
+
+            async def replayed(texts: list[str]) -> Embeddings:
+                key, _, _ = embeddings_entry(replay.recorded_model, texts)
+                response = replay.cassette.get(key)
+                if response is None or not isinstance(response.metadata.get("embeddings"), list):
+                    raise MissingRecording(
+                        f"no recorded embeddings for case {self.case_id!r} with model {model!r} "
+                        f"in {replay.cassette.path}",
+                        hint="record them with `llmopsctl eval --record` (needs the real model and its key)",
+                    )
+                return response.metadata["embeddings"], response.usage, response.response_model
+
+            return replayed
+        embed: Callable[[list[str]], Awaitable[Embeddings]] | None = getattr(provider, "embed", None)
+        if embed is None:
+            raise ScorerError(f"model {model!r} ({runtime.provider_name}) has no embeddings endpoint")
+        return embed
+
+    def _record_embeddings(
+        self,
+        runtime: ModelRuntime,
+        texts: list[str],
+        vectors: list[list[float]],
+        usage: Usage,
+        response_model: str | None,
+    ) -> None:
+        """Put embeddings in the cassette being recorded (as a response whose metadata holds them)."""
+        cassette = self.calls.options.cassette
+        if cassette is None:
+            return
+        key, messages, params = embeddings_entry(runtime.model_id, texts)
+        response = ChatResponse(
+            output="", usage=usage, response_model=response_model, metadata={"embeddings": vectors}
+        )
+        cassette.put(key, runtime.model_id, messages, params, response)
 
     def _record(
         self,
@@ -247,3 +299,11 @@ class ResultServices:
             team=self.team,
             owner=self.owner,
         )
+
+
+def embeddings_entry(model_id: str, texts: list[str]) -> tuple[str, list[dict[str, str]], dict[str, Any]]:
+    """(cassette key, messages, params) under which the embeddings of `texts` are recorded: the texts as
+    messages of role `input` and params {"endpoint": "embeddings"}, which no chat request has."""
+    messages = [{"role": "input", "content": text} for text in texts]
+    params: dict[str, Any] = {"endpoint": "embeddings"}
+    return cassette_key(model_id, messages, params), messages, params

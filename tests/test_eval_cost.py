@@ -1,0 +1,374 @@
+"""Cost governance end to end through `llmopsctl eval` and the fake OpenAI-compatible server: the cost cap
+(refusal on the estimate, a stop mid-run, --resume), price provenance on results, and budget alerts posted
+to a webhook at the end of an eval."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fake_llm_server import (
+    KEY,
+    KEY_ENV,
+    FakeLLMServer,
+    ModelDef,
+    cli,
+    db_path,
+    eval_json,
+    judged,
+    query,
+    results,
+    verdict_json,
+    write_project,
+)
+
+PRICED = ModelDef("priced", pricing={"input": 0.15, "output": 0.60, "cached_input": 0.075})
+# Each call reports 100k output tokens: $0.060015 at PRICED's prices, while max_tokens 5 keeps the
+# estimate of a call near $0.000004.
+HUGE_USAGE = {"prompt_tokens": 100, "completion_tokens": 100_000, "cached_tokens": 0}
+CALL_COST = Decimal("0.060015")
+SMALL = ModelDef("priced", pricing=PRICED.pricing, extra={"params": {"max_tokens": 5}})
+JUDGE = ModelDef("judge", model="gpt-judge", pricing={"input": 1.0, "output": 2.0})
+JUDGED_SUITE = """\
+prompts: [ask]
+models: [priced]
+datasets: [golden]
+assert:
+  - type: llm-judge
+    value: The output is the word the user gave.
+    config: {model: judge}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)  # -C changes the working directory; this restores it afterwards
+    monkeypatch.setenv(KEY_ENV, KEY)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+def costly() -> Iterator[FakeLLMServer]:
+    with FakeLLMServer(usage=HUGE_USAGE) as fake:
+        yield fake
+
+
+def run_row(root: Path, run_id: str) -> dict[str, Any]:
+    (row,) = query(db_path(root), "SELECT * FROM runs WHERE id = ?", run_id)
+    return row
+
+
+def only_run(root: Path) -> dict[str, Any]:
+    (row,) = query(db_path(root), "SELECT * FROM runs")
+    return row
+
+
+# --- the cost cap -------------------------------------------------------------------------------------
+
+
+def test_a_cap_below_the_estimate_refuses_to_start_and_sends_nothing(
+    tmp_path: Path, server: FakeLLMServer
+) -> None:
+    root = write_project(tmp_path / "proj", port=server.port, cases=20, models=[PRICED])
+    result = cli("-C", root, "eval", "-q", "--max-cost", "0.000001")
+    assert result.exit_code == 1, result.output
+    err = " ".join(result.stderr.split())  # rich wraps long lines
+    assert "smoke: estimated $0.0" in err and "over its cap of $0.000001" in err
+    # How the estimate was made: tokens from prompt characters, max_tokens (defaulted), whose prices.
+    assert "for 20 of 20 calls" in err and "(prompt characters / 4)" in err
+    assert "256 where unset" in err and "the model file's pricing" in err
+    assert "Traceback" not in result.output and server.count() == 0
+    run = only_run(root)
+    assert run["status"] == "aborted" and run["note"] == "cost cap: estimate over the cap, nothing sent"
+    assert results(root) == []
+
+
+def test_spend_reaching_the_cap_mid_run_stops_it_and_resume_finishes_the_rest(
+    tmp_path: Path, costly: FakeLLMServer
+) -> None:
+    root = write_project(tmp_path / "proj", port=costly.port, cases=10, models=[SMALL])
+    result = cli("-C", root, "eval", "-q", "-j", "1", "--max-cost", "0.1")
+    assert result.exit_code == 1, result.output
+    assert "cost cap $0.1 reached" in " ".join(result.stderr.split())
+    run = only_run(root)
+    assert run["status"] == "aborted" and run["note"].startswith("cost cap $0.1 reached")
+    # The call that crossed the cap is kept, and nothing was sent after it.
+    done = results(root, run["id"])
+    assert costly.count() == len(done) == 2
+    assert all(r["error"] is None and r["cost_usd"] == CALL_COST for r in done)
+
+    # A resume whose estimate is over its cap sends nothing and leaves the run as it was.
+    refused = cli("-C", root, "eval", "-q", "--resume", run["id"], "--max-cost", "0.00000001")
+    assert refused.exit_code == 1 and "over its cap of $0.00000001" in " ".join(refused.stderr.split())
+    assert costly.count() == 2 and run_row(root, run["id"])["status"] == "aborted"
+
+    resumed = eval_json(root, "--resume", run["id"], "--max-cost", "10", "-j", "1")
+    assert resumed["run_id"] == run["id"] and resumed["cases"] == 8
+    rows = results(root, run["id"])
+    assert costly.count() == len(rows) == 10  # exactly the rest: no case twice
+    assert sorted(r["case_id"] for r in rows) == [f"q{i:03d}" for i in range(1, 11)]
+    finished = run_row(root, run["id"])
+    assert finished["status"] == "complete" and finished["note"] is None
+
+
+def test_a_suite_max_cost_caps_the_run_like_the_option(tmp_path: Path, costly: FakeLLMServer) -> None:
+    root = write_project(
+        tmp_path / "proj", port=costly.port, cases=6, models=[SMALL], suite_extra="max_cost: 0.1\n"
+    )
+    result = cli("-C", root, "eval", "-q", "-j", "1")
+    assert result.exit_code == 1 and "cost cap $0.1 reached" in " ".join(result.stderr.split())
+    run = only_run(root)
+    assert run["status"] == "aborted" and run["note"].startswith("cost cap")
+    assert costly.count() == len(results(root)) == 2
+    # --max-cost overrides the suite's cap, on a resume too.
+    eval_json(root, "--resume", run["id"], "--max-cost", "1", "-j", "1")
+    assert costly.count() == len(results(root)) == 6
+
+    # The suite's cap refuses a run whose estimate is over it, as --max-cost does.
+    extra = "max_cost: 0.0000001\n"
+    root = write_project(root, port=costly.port, cases=6, models=[PRICED], suite_extra=extra)
+    before = costly.count()
+    result = cli("-C", root, "eval", "-q", "--no-cache")
+    assert result.exit_code == 1 and "over its cap of $0.0000001" in " ".join(result.stderr.split())
+    assert costly.count() == before
+
+
+def test_cached_answers_do_not_count_toward_the_cap(tmp_path: Path, costly: FakeLLMServer) -> None:
+    root = write_project(tmp_path / "proj", port=costly.port, cases=10, models=[SMALL])
+    eval_json(root, "--case", "q00[1-4]", "-j", "1")  # $0.24 spent, and 4 answers cached
+    assert costly.count() == 4
+    result = cli("-C", root, "eval", "-q", "-j", "1", "--max-cost", "0.1")
+    assert result.exit_code == 1
+    run = query(db_path(root), "SELECT * FROM runs ORDER BY started_at DESC LIMIT 1")[0]
+    rows = results(root, run["id"])
+    cached = [r for r in rows if r["cached"]]
+    # The 4 cached answers cost nothing (their list price is kept as nominal cost); 2 new calls reach $0.1.
+    assert len(cached) == 4 and all(r["cost_usd"] == 0 for r in cached)
+    assert all(r["cost_nominal_usd"] == CALL_COST for r in cached)
+    assert len(rows) == 6 and costly.count() == 6
+
+
+def test_the_run_that_spends_its_cap_on_its_last_call_is_complete(
+    tmp_path: Path, costly: FakeLLMServer
+) -> None:
+    root = write_project(tmp_path / "proj", port=costly.port, cases=2, models=[SMALL])
+    data = eval_json(root, "-j", "1", "--max-cost", "0.1")  # $0.12 spent, but nothing was left to send
+    assert data["cases"] == 2 and data["runs"][0]["status"] == "complete"
+    assert only_run(root)["note"] is None
+
+
+def test_judge_calls_of_cached_answers_stop_at_the_cap(tmp_path: Path) -> None:
+    # The graded answers all come from the cache (free, so the estimate is $0), but a new rubric makes
+    # every judge call new, at $0.2 each: the cap must stop them too, not only the graded calls.
+    suite = JUDGED_SUITE.replace("prompts: [ask]", "prompts: [ask]\nconcurrency: 1")
+    with FakeLLMServer(judged(lambda _: verdict_json(1.0)), usage=HUGE_USAGE) as server:
+        files = {"suites/smoke.yaml": suite}
+        root = write_project(tmp_path / "proj", port=server.port, cases=6, models=[SMALL, JUDGE], files=files)
+        eval_json(root, "--max-cost", "100")
+        assert server.judge_count() == 6
+        files = {"suites/smoke.yaml": suite.replace("the word", "exactly the word")}
+        write_project(root, port=server.port, cases=6, models=[SMALL, JUDGE], files=files)
+        result = cli("-C", root, "eval", "-q", "--max-cost", "0.3")
+        assert result.exit_code == 1 and "cost cap $0.3 reached" in " ".join(result.stderr.split())
+        assert server.judge_count() == 6 + 2
+        run = query(db_path(root), "SELECT * FROM runs ORDER BY started_at DESC LIMIT 1")[0]
+        assert len(results(root, run["id"])) == 2
+        eval_json(root, "--resume", run["id"], "--max-cost", "100")
+        assert server.judge_count() == 6 + 6 and len(results(root, run["id"])) == 6
+
+
+# --- price provenance ---------------------------------------------------------------------------------
+
+PROMPT = """\
+team: search
+owner: alice@example.com
+messages:
+  - role: system
+    content: Repeat the word you are given and nothing else.
+  - role: user
+    content: "{{ word }}"
+"""
+
+
+def test_results_carry_where_their_price_came_from(
+    tmp_path: Path, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from llmopsctl.cost import pricing
+
+    models = [PRICED, ModelDef("catalogue", model="gpt-4o-mini"), ModelDef("unpriced")]
+    files = {"prompts/ask.yaml": PROMPT}  # with team and owner
+    root = write_project(tmp_path / "proj", port=server.port, cases=2, models=models, files=files)
+    # A catalogue model id behind a base_url the catalogue does not know (this local server) is not
+    # guessed at (see cost.pricing): its price is unknown. Make the catalogue take this URL for OpenAI's.
+    url = server.base_url
+    assert isinstance(pricing._lookup("openai", "gpt-4o-mini", url), str)  # why unknown, not a price
+    openai = pricing._lookup("openai", "gpt-4o-mini", "https://api.openai.com/v1")
+    monkeypatch.setitem(pricing._LOOKUPS, ("openai", url, "gpt-4o-mini"), openai)
+
+    data = eval_json(root)
+    rows = {r["model_name"]: r for r in results(root, data["run_id"]) if r["case_id"] == "q001"}
+    assert rows["priced"]["price_source"] == "override"
+    assert rows["priced"]["price_version"] == rows["priced"]["model_hash"]
+    assert rows["priced"]["cost_usd"] == Decimal("0.000024")
+    catalogue = rows["catalogue"]
+    assert catalogue["price_source"] == "genai-prices"
+    assert catalogue["price_version"].startswith("genai-prices ")
+    assert catalogue["cost_usd"] == Decimal("0.000024")  # gpt-4o-mini: 0.15 / 0.075 cached / 0.60
+    unknown = rows["unpriced"]
+    assert unknown["price_source"] is None and unknown["price_version"] is None
+    assert unknown["cost_usd"] is None and unknown["cost_nominal_usd"] is None
+    assert all((r["team"], r["owner"]) == ("search", "alice@example.com") for r in rows.values())
+
+    # Cached: nothing spent again; the list price is kept as nominal cost (unknown stays unknown).
+    again = eval_json(root)
+    for row in results(root, again["run_id"]):
+        assert row["cached"] and row["cost_usd"] == 0 and row["team"] == "search"
+        nominal = None if row["model_name"] == "unpriced" else Decimal("0.000024")
+        assert row["cost_nominal_usd"] == nominal
+        assert row["price_source"] == rows[row["model_name"]]["price_source"]
+
+
+def test_replayed_answers_are_priced_as_recorded(tmp_path: Path, server: FakeLLMServer) -> None:
+    # gpt-4o-mini behind a local server has no catalogue price (see test_results_carry_...): its
+    # replayed answers must not be priced as if it were OpenAI's API.
+    models = [PRICED, ModelDef("catalogue", model="gpt-4o-mini")]
+    root = write_project(tmp_path / "proj", port=server.port, cases=1, models=models)
+    recorded = {r["model_name"]: r for r in results(root, eval_json(root, "--record")["run_id"])}
+    replayed = {r["model_name"]: r for r in results(root, eval_json(root, "--replay")["run_id"])}
+    for name in ("priced", "catalogue"):
+        keys = ("cost_usd", "price_source", "price_version")
+        assert [replayed[name][k] for k in keys] == [recorded[name][k] for k in keys]
+    assert replayed["catalogue"]["cost_usd"] is None
+
+
+# --- budget alerts --------------------------------------------------------------------------------------
+
+
+class Webhook:
+    """A local HTTP server recording the JSON bodies POSTed to it, answering `status`."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.posts: list[Any] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                hook.posts.append(json.loads(raw))
+                self.send_response(hook.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05})
+        self.thread.daemon = True
+
+    def __enter__(self) -> Webhook:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/hooks/budget"
+
+
+BUDGETS = """\
+teams:
+  - name: search
+    owners: [alice@example.com]
+budgets:
+  - name: search-monthly
+    scope: {team: search}
+    period: month
+    amount_usd: 0.0001
+    alerts: [50, 100]
+    webhook_env: BUDGET_HOOK
+"""
+
+
+def budget_project(root: Path, port: int) -> Path:
+    files = {"prompts/ask.yaml": PROMPT, "suites/smoke.yaml": JUDGED_SUITE}
+    return write_project(root, port=port, cases=3, models=[PRICED, JUDGE], settings=BUDGETS, files=files)
+
+
+def test_budget_alert_posted_once_when_an_eval_crosses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeLLMServer(judged(lambda _: verdict_json(1.0))) as server, Webhook() as hook:
+        monkeypatch.setenv("BUDGET_HOOK", hook.url)
+        root = budget_project(tmp_path / "proj", server.port)
+        # 3 graded calls at $0.000024 and 3 judge calls at $0.00014: $0.000492, over 100% of $0.0001.
+        result = cli("-C", root, "eval", "-q")
+        assert result.exit_code == 0, result.output
+        err = " ".join(result.stderr.split())
+        assert "budget alert: llmopsctl budget search-monthly (team search, month" in err
+        assert "exceeded 100% of $0.0001: spent $0.0005" in err
+        assert len(hook.posts) == 1 and set(hook.posts[0]) == {"text"}  # one Slack-style message
+        assert "search-monthly" in hook.posts[0]["text"] and "100%" in hook.posts[0]["text"]
+        events = query(db_path(root), "SELECT * FROM budget_events ORDER BY threshold_pct")
+        assert [(e["threshold_pct"], e["delivered"]) for e in events] == [(50.0, True), (100.0, True)]
+
+        # Once per threshold per period: a second eval (more spend) posts nothing.
+        result = cli("-C", root, "eval", "-q", "--no-cache")
+        assert result.exit_code == 0 and "budget alert" not in result.stderr
+        assert len(hook.posts) == 1
+
+    budget = cli("-C", root, "cost", "budget")
+    assert budget.exit_code == 1 and "search-monthly" in budget.output and "EXCEEDED" in budget.output
+    report = cli("-C", root, "cost", "report", "--by", "source", "--format", "json")
+    assert report.exit_code == 0, report.output
+    doc = json.loads(report.stdout)
+    by_source = {row["source"]: row for row in doc["rows"]}
+    assert set(by_source) == {"eval", "judge"}
+    assert by_source["eval"]["calls"] == 6 and by_source["judge"]["calls"] == 6
+    assert Decimal(str(by_source["judge"]["spend"])) == Decimal("0.00084")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("failure", ["500", "refused"])
+def test_a_failing_webhook_is_a_warning_and_the_eval_still_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    import llmopsctl.cost.budgets as budgets
+
+    monkeypatch.setattr(budgets, "WEBHOOK_BACKOFF_S", 0.01)
+    with FakeLLMServer(judged(lambda _: verdict_json(1.0))) as server, Webhook(status=500) as hook:
+        url = hook.url if failure == "500" else f"http://127.0.0.1:{free_port()}/hooks"
+        monkeypatch.setenv("BUDGET_HOOK", url)
+        root = budget_project(tmp_path / "proj", server.port)
+        result = cli("-C", root, "eval", "-q")
+    assert result.exit_code == 0, result.output
+    err = " ".join(result.stderr.split())
+    assert "budget alert: llmopsctl budget search-monthly" in err
+    assert "warning: budget alert 'search-monthly' not delivered to $BUDGET_HOOK" in err
+    assert ("HTTP 500 (after 3 attempts)" in err) == (failure == "500")
+    assert url not in err  # the webhook URL is usually a secret
+    assert len(hook.posts) == (3 if failure == "500" else 0)
+    events = query(db_path(root), "SELECT delivered FROM budget_events")
+    assert events and all(e["delivered"] is False for e in events)
