@@ -249,9 +249,12 @@ def test_replayed_answers_are_priced_as_recorded(tmp_path: Path, server: FakeLLM
     recorded = {r["model_name"]: r for r in results(root, eval_json(root, "--record")["run_id"])}
     replayed = {r["model_name"]: r for r in results(root, eval_json(root, "--replay")["run_id"])}
     for name in ("priced", "catalogue"):
-        keys = ("cost_usd", "price_source", "price_version")
+        keys = ("price_source", "price_version")
         assert [replayed[name][k] for k in keys] == [recorded[name][k] for k in keys]
-    assert replayed["catalogue"]["cost_usd"] is None
+        # Nothing is spent on a replay; what the call would cost stays in the nominal cost.
+        assert replayed[name]["cost_usd"] == 0
+        assert replayed[name]["cost_nominal_usd"] == recorded[name]["cost_usd"]
+    assert replayed["catalogue"]["cost_nominal_usd"] is None
 
 
 # --- budget alerts --------------------------------------------------------------------------------------

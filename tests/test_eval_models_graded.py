@@ -242,7 +242,9 @@ def test_replay_grades_offline_with_the_recorded_judge_answers_and_embeddings(
     assert {c: p for c, (p, _) in again.items()} == {"q001": True, "q002": False}
     calls = judge_calls(root, replayed["run_id"])
     judged_calls = [c for c in calls if c["model_name"] == "judge"]
-    assert len(calls) == 4 and all(c["cost_usd"] == JUDGE_COST for c in judged_calls)  # priced as recorded
+    # Priced as recorded (the nominal cost), but a replay spends nothing.
+    assert len(calls) == 4 and all(c["cost_nominal_usd"] == JUDGE_COST for c in judged_calls)
+    assert all(c["cost_usd"] == 0 for c in calls)
 
     # A judge call missing from the cassette is named, with the case it grades.
     lines = [ln for ln in fresh.splitlines() if "gpt-judge" not in ln or "w-q002" not in ln]

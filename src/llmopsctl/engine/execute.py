@@ -46,6 +46,7 @@ class ModelRuntime:
     model_id: str = ""
     price_version: str | None = None  # the model file's hash, recorded with prices from its override
     params: dict[str, Any] = field(default_factory=dict)
+    replayed: bool = False  # answers come from a cassette: priced at list price, but nothing is spent
 
 
 @dataclass
@@ -317,7 +318,8 @@ class Executor:
                 at=datetime.now(timezone.utc),
                 override_version=runtime.price_version,
             )
-            cost = Decimal(0) if cached else priced.cost  # a cached answer costs nothing again
+            # A cached or replayed answer costs nothing (its list price stays in cost_nominal_usd).
+            cost = Decimal(0) if cached or runtime.replayed else priced.cost
             team = item.prompt.team or item.suite.data.get("team")
             owner = item.prompt.data.get("owner") or item.suite.data.get("owner")
             metadata = dict(item.case.metadata)

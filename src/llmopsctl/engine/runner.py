@@ -171,6 +171,7 @@ def build_runtimes(
             # A replayed model keeps its model file's base_url, which prices it (see cost.pricing).
             base_url=spec.base_url if replay is None else model.data.get("base_url"),
             cache=spec.provider not in UNCACHED_PROVIDERS,
+            replayed=spec.provider == "replay",
             provider_name=model.provider,  # replayed answers are priced like the recorded ones
             model_id=model.model,
             price_version=model.hash,

@@ -96,7 +96,7 @@ class ModelCalls:
             at=datetime.now(timezone.utc),
             override_version=runtime.price_version,
         )
-        cost = Decimal(0) if cached else priced.cost
+        cost = Decimal(0) if cached or runtime.replayed else priced.cost
         ledger = self.ledger
         ledger.calls += 1
         if cost is None:
