@@ -30,8 +30,8 @@ demo: $(VENV)/.installed
 	$(BIN)/llmopsctl -C $(DEMO_DIR) runs list
 
 lint: dev
-	$(BIN)/ruff check src tests benchmarks tools
-	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/ruff check src tests tools $(wildcard benchmarks)
+	$(BIN)/ruff format --check src tests tools $(wildcard benchmarks)
 	$(BIN)/python tools/build_schemas.py --check
 
 typecheck: dev
