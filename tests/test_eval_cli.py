@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 import llmopsctl
-from fake_llm_server import (
+from eval_helpers import (
+    FLAT_PRICED,
     KEY,
     KEY_ENV,
-    FakeLLMServer,
     ModelDef,
     cli,
     db_path,
@@ -27,20 +27,9 @@ from fake_llm_server import (
     results,
     write_project,
 )
+from fake_llm_server import FakeLLMServer
 
-PRICED = ModelDef("priced", pricing={"input": 1.0, "output": 2.0})
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)  # -C changes the working directory; this restores it afterwards
-    monkeypatch.setenv(KEY_ENV, KEY)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as fake:
-        yield fake
+pytestmark = pytest.mark.usefixtures("eval_env")
 
 
 # --- 3. and 12.: configuration errors --------------------------------------------------------------------
@@ -85,7 +74,7 @@ def test_a_provider_bug_fails_its_cases_without_hanging_the_run(
 
     # More cases than the work queue holds and one worker: a worker dying on it left the run waiting forever.
     monkeypatch.setattr(OpenAIProvider, "parse_response", buggy)
-    root = write_project(tmp_path / "proj", port=server.port, cases=300, models=[PRICED])
+    root = write_project(tmp_path / "proj", port=server.port, cases=300, models=[FLAT_PRICED])
     data = eval_json(root, "-j", "1", code=1)
     assert (data["cases"], data["errors"]) == (300, 300)
     rows = results(root, data["run_id"])
@@ -114,7 +103,7 @@ def test_an_engine_crash_stops_the_run_with_an_error_instead_of_hanging(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(Executor, "_call", crash)  # the one worker dies at once; 300 items fill the queue
-    root = write_project(tmp_path / "proj", port=server.port, cases=300, models=[PRICED])
+    root = write_project(tmp_path / "proj", port=server.port, cases=300, models=[FLAT_PRICED])
     result = cli("-C", root, "eval", "-j", "1", "-q")
     assert result.exit_code == 3 and "RuntimeError: disk on fire" in result.stderr
     (run,) = query(db_path(root), "SELECT status FROM runs")
@@ -146,7 +135,7 @@ def test_prompt_model_case_and_tag_filters(tmp_path: Path, server: FakeLLMServer
 
 
 def test_sample_is_seeded(tmp_path: Path, server: FakeLLMServer) -> None:
-    root = write_project(tmp_path / "proj", port=server.port, cases=12, models=[PRICED])
+    root = write_project(tmp_path / "proj", port=server.port, cases=12, models=[FLAT_PRICED])
 
     def sample(seed: int) -> list[str]:
         data = eval_json(root, "--sample", "4", "--seed", str(seed))
@@ -218,7 +207,7 @@ def slow_server() -> Iterator[FakeLLMServer]:
 def test_kill_9_then_resume_finishes_every_case_exactly_once(
     tmp_path: Path, slow_server: FakeLLMServer
 ) -> None:
-    root = write_project(tmp_path / "proj", port=slow_server.port, cases=200, models=[PRICED])
+    root = write_project(tmp_path / "proj", port=slow_server.port, cases=200, models=[FLAT_PRICED])
     proc = spawn(root, "-j", "2", "-q")
     try:
         # Results are written at least every second; 60 calls at 2 x 50 ms take 1.5 s.
@@ -244,7 +233,7 @@ def test_kill_9_then_resume_finishes_every_case_exactly_once(
 
 @pytest.mark.timeout(60)
 def test_ctrl_c_saves_the_results_so_far_and_exits_130(tmp_path: Path, slow_server: FakeLLMServer) -> None:
-    root = write_project(tmp_path / "proj", port=slow_server.port, cases=200, models=[PRICED])
+    root = write_project(tmp_path / "proj", port=slow_server.port, cases=200, models=[FLAT_PRICED])
     proc = spawn(root, "-j", "2")
     try:
         wait_for(lambda: slow_server.count() >= 10 or proc.poll() is not None, "10 calls")
@@ -269,7 +258,7 @@ def test_a_second_process_is_told_the_database_is_in_use(
 
     # The second process waits for the lock this long (5 s by default) before it gives up.
     monkeypatch.setitem(Store.open.__func__.__kwdefaults__, "lock_timeout_s", 0.3)  # type: ignore[attr-defined]
-    root = write_project(tmp_path / "proj", port=slow_server.port, cases=200, models=[PRICED])
+    root = write_project(tmp_path / "proj", port=slow_server.port, cases=200, models=[FLAT_PRICED])
     holder = spawn(root, "-j", "2", "-q")
     try:
         wait_for(lambda: slow_server.count() >= 1 or holder.poll() is not None, "the first process")

@@ -15,28 +15,26 @@ from typing import Any
 
 import pytest
 
-from fake_llm_server import (
-    KEY,
-    KEY_ENV,
-    FakeLLMServer,
+from eval_helpers import (
+    JUDGE,
+    PRICED,
     ModelDef,
     cli,
     db_path,
     eval_json,
-    judged,
     query,
     results,
-    verdict_json,
     write_project,
 )
+from fake_llm_server import FakeLLMServer, judged, verdict_json
 
-PRICED = ModelDef("priced", pricing={"input": 0.15, "output": 0.60, "cached_input": 0.075})
+pytestmark = pytest.mark.usefixtures("eval_env")
+
 # Each call reports 100k output tokens: $0.060015 at PRICED's prices, while max_tokens 5 keeps the
 # estimate of a call near $0.000004.
 HUGE_USAGE = {"prompt_tokens": 100, "completion_tokens": 100_000, "cached_tokens": 0}
 CALL_COST = Decimal("0.060015")
 SMALL = ModelDef("priced", pricing=PRICED.pricing, extra={"params": {"max_tokens": 5}})
-JUDGE = ModelDef("judge", model="gpt-judge", pricing={"input": 1.0, "output": 2.0})
 JUDGED_SUITE = """\
 prompts: [ask]
 models: [priced]
@@ -46,18 +44,6 @@ assert:
     value: The output is the word the user gave.
     config: {model: judge}
 """
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)  # -C changes the working directory; this restores it afterwards
-    monkeypatch.setenv(KEY_ENV, KEY)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,36 +12,24 @@ from typing import Any
 import duckdb
 import pytest
 
-from fake_llm_server import (
+from eval_helpers import (
     KEY,
     KEY_ENV,
-    RESPONSE_MODEL,
-    FakeLLMServer,
+    PRICED,
     ModelDef,
     cli,
     db_path,
     eval_json,
-    last_user_message,
     query,
     results,
     write_project,
 )
+from fake_llm_server import RESPONSE_MODEL, FakeLLMServer, last_user_message
 
-PRICED = ModelDef("priced", pricing={"input": 0.15, "output": 0.60, "cached_input": 0.075})
+pytestmark = pytest.mark.usefixtures("eval_env")
+
 # 60 fresh input tokens at 0.15, 40 cached at 0.075 and 20 output at 0.60, per million: exactly 0.000024
 COST_PER_CALL = Decimal("0.000024")
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)  # -C changes the working directory; this restores it afterwards
-    monkeypatch.setenv(KEY_ENV, KEY)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as fake:
-        yield fake
 
 
 def by_case(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -12,24 +12,24 @@ from typing import Any
 
 import pytest
 
-from fake_llm_server import (
+from eval_helpers import (
+    JUDGE,
     KEY,
     KEY_ENV,
-    FakeLLMServer,
+    PRICED,
     ModelDef,
-    choice_json,
     cli,
     db_path,
     eval_json,
-    judged,
     query,
     results,
-    verdict_json,
     write_project,
 )
+from fake_llm_server import FakeLLMServer, choice_json, judged, verdict_json
 
-GRADED = ModelDef("priced", pricing={"input": 0.15, "output": 0.60, "cached_input": 0.075})
-JUDGE = ModelDef("judge", model="gpt-judge", pricing={"input": 1.0, "output": 2.0})
+pytestmark = pytest.mark.usefixtures("eval_env")
+
+GRADED = PRICED  # the graded model
 EMBEDDER = ModelDef("embedder", model="text-embedding-3-small", pricing={"input": 0.02, "output": 0})
 # The fake server's usage per chat call: 100 input tokens (40 of them cached), 20 output tokens.
 GRADED_COST = Decimal("0.000024")  # (60 * 0.15 + 40 * 0.075 + 20 * 0.60) / 1e6
@@ -56,12 +56,6 @@ def grades(text: str) -> str:
     if "w-q002" in text:
         return verdict_json(0.2, "adds nothing, misses the point")
     return "Looks fine to me, I would say it is good."
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)  # -C changes the working directory; this restores it afterwards
-    monkeypatch.setenv(KEY_ENV, KEY)
 
 
 @pytest.fixture

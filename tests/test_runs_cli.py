@@ -10,11 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from fake_llm_server import (
-    KEY,
-    KEY_ENV,
-    FakeLLMServer,
-    ModelDef,
+from eval_helpers import (
+    FLAT_PRICED,
     cli,
     db_path,
     eval_json,
@@ -22,21 +19,16 @@ from fake_llm_server import (
     results,
     write_project,
 )
+from fake_llm_server import FakeLLMServer
 
-PRICED = ModelDef("priced", pricing={"input": 1.0, "output": 2.0})
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)  # -C changes the working directory; this restores it afterwards
-    monkeypatch.setenv(KEY_ENV, KEY)
+pytestmark = pytest.mark.usefixtures("eval_env")
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     """A project after one run of 3 cases: q001 passes, q002 fails its assertion, q003 errors."""
     with FakeLLMServer({"w-q002": "a wrong answer"}, {"w-q003": "400"}) as server:
-        root = write_project(tmp_path / "proj", port=server.port, cases=3, models=[PRICED])
+        root = write_project(tmp_path / "proj", port=server.port, cases=3, models=[FLAT_PRICED])
         data = eval_json(root, code=1)
         yield root, data["run_id"]
 
@@ -109,7 +101,7 @@ def test_sql_csv_json_and_only_reads(project: tuple[Path, str]) -> None:
 
 def test_shards_cover_every_case_once_and_merge_into_one_database(tmp_path: Path) -> None:
     with FakeLLMServer() as server:
-        root = write_project(tmp_path / "proj", port=server.port, cases=12, models=[PRICED])
+        root = write_project(tmp_path / "proj", port=server.port, cases=12, models=[FLAT_PRICED])
         shards = []
         for index in (1, 2, 3):
             db = root / f"shard{index}.duckdb"

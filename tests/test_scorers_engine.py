@@ -13,16 +13,8 @@ import pytest
 from llmopsctl.engine.score import evaluate
 from llmopsctl.project.model import Case, Suite
 from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, coerce
-from llmopsctl.scorers.registry import BUILTINS, known_types, resolve, run_scorer
-
-
-def run(
-    type_name: str, output: str = "", value: Any = None, config: dict[str, Any] | None = None, **ctx: Any
-) -> Score:
-    spec, negate = resolve(type_name)
-    context = ScoreContext(output=output, **ctx)
-    return asyncio.run(run_scorer(spec, negate, context, value, dict(config or {})))
-
+from llmopsctl.scorers.registry import BUILTINS, known_types, resolve
+from scorer_helpers import run
 
 # -- latency / cost / finish-reason ------------------------------------------------------------------
 

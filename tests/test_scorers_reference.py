@@ -14,15 +14,13 @@ Where the numbers come from:
 
 from __future__ import annotations
 
-import asyncio
 import time
-from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from llmopsctl.scorers.base import Score, ScoreContext, ScorerError
+from llmopsctl.scorers.base import ScorerError
 from llmopsctl.scorers.reference import (
     bleu_score,
     bleu_tokens,
@@ -32,13 +30,7 @@ from llmopsctl.scorers.reference import (
     rouge_l_score,
     token_f1,
 )
-from llmopsctl.scorers.registry import resolve, run_scorer
-
-
-def run(type_name: str, output: str, value: Any = None, config: dict[str, Any] | None = None) -> Score:
-    spec, negate = resolve(type_name)
-    return asyncio.run(run_scorer(spec, negate, ScoreContext(output=output), value, dict(config or {})))
-
+from scorer_helpers import run
 
 # Papineni et al. 2002, example 1 (as in NLTK's docstring)
 CANDIDATE_1 = "It is a guide to action which ensures that the military always obeys the commands of the party"

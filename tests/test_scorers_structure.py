@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -12,17 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from llmopsctl.scorers import jsonpath
-from llmopsctl.scorers.base import Score, ScoreContext, ScorerError
-from llmopsctl.scorers.registry import resolve, run_scorer
-
-
-def run(
-    type_name: str, output: str, value: Any = None, config: dict[str, Any] | None = None, **ctx: Any
-) -> Score:
-    spec, negate = resolve(type_name)
-    context = ScoreContext(output=output, **ctx)
-    return asyncio.run(run_scorer(spec, negate, context, value, dict(config or {})))
-
+from llmopsctl.scorers.base import ScorerError
+from scorer_helpers import run
 
 PERSON = {
     "type": "object",

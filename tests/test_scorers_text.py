@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -10,19 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmopsctl.scorers.base import Score, ScoreContext, ScorerError
-from llmopsctl.scorers.registry import resolve, run_scorer
+from llmopsctl.scorers.base import ScorerError
 from llmopsctl.scorers.similarity import levenshtein_distance
+from scorer_helpers import run
 
 MEGABYTE = "lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 18_000  # ~1 MB
-
-
-def run(
-    type_name: str, output: str, value: Any = None, config: dict[str, Any] | None = None, **ctx: Any
-) -> Score:
-    spec, negate = resolve(type_name)
-    context = ScoreContext(output=output, **ctx)
-    return asyncio.run(run_scorer(spec, negate, context, value, dict(config or {})))
 
 
 def dp_distance(a: str, b: str) -> int:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 from llmopsctl.errors import ProviderError
 
 if TYPE_CHECKING:
-    from llmopsctl.engine.execute import ModelRuntime
+    from llmopsctl.engine.runtime import ModelRuntime
 
 MAX_BACKOFF_S = 60.0
 T = TypeVar("T")

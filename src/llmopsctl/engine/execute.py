@@ -12,18 +12,18 @@ from decimal import Decimal
 from typing import Any
 
 from llmopsctl.cost.estimate import CostEstimate, EstimateItem, estimate_cost
-from llmopsctl.cost.pricing import PricedCall, PriceQuote, price_call, quote_price
+from llmopsctl.cost.pricing import PricedCall, PriceQuote
 from llmopsctl.engine.calls import describe_failure, with_retries
-from llmopsctl.engine.limits import ModelLimits
 from llmopsctl.engine.plan import WorkItem
 from llmopsctl.engine.rows import result_row, score_rows
+from llmopsctl.engine.runtime import ModelRuntime
 from llmopsctl.engine.score import evaluate
 from llmopsctl.engine.services import ModelCalls
 from llmopsctl.errors import ConfigError, MissingRecording
 from llmopsctl.project.hashing import content_hash
 from llmopsctl.project.secrets import redact
 from llmopsctl.project.templating import render_messages
-from llmopsctl.providers.base import ChatRequest, ChatResponse, Provider
+from llmopsctl.providers.base import ChatRequest, ChatResponse
 from llmopsctl.providers.replay import Cassette, cassette_key
 from llmopsctl.scorers.base import ScoreContext
 from llmopsctl.store import Store
@@ -31,22 +31,6 @@ from llmopsctl.store.costs import write_judge_calls
 
 CHUNK = 256  # items prepared, looked up in the cache and written per batch
 FLUSH_S = 1.0  # write buffered results at least this often
-
-
-@dataclass
-class ModelRuntime:
-    provider: Provider
-    limits: ModelLimits
-    retries: int
-    timeout_s: float
-    pricing: dict[str, Any] | None
-    base_url: str | None
-    cache: bool = True  # False for local providers (python, echo, replay): their answers can change freely
-    provider_name: str = ""
-    model_id: str = ""
-    price_version: str | None = None  # the model file's hash, recorded with prices from its override
-    params: dict[str, Any] = field(default_factory=dict)
-    replayed: bool = False  # answers come from a cassette: priced at list price, but nothing is spent
 
 
 @dataclass
@@ -156,15 +140,7 @@ class Executor:
 
         def quote(name: str) -> PriceQuote | None:
             if name not in quotes:
-                rt = self.runtimes[name]
-                quotes[name] = quote_price(
-                    override=rt.pricing,
-                    provider=rt.provider_name,
-                    model_id=rt.model_id,
-                    base_url=rt.base_url,
-                    at=now,
-                    override_version=rt.price_version,
-                )
+                quotes[name] = self.runtimes[name].quote(now)
             return quotes[name]
 
         estimate_items: list[EstimateItem] = []
@@ -309,17 +285,8 @@ class Executor:
         score = passed = None
         result_id = f"{self.run_id}/{item.item_key}"
         if response is not None:
-            priced = price_call(
-                response.usage,
-                override=runtime.pricing,
-                provider=runtime.provider_name,
-                model_id=runtime.model_id,
-                base_url=runtime.base_url,
-                at=datetime.now(timezone.utc),
-                override_version=runtime.price_version,
-            )
-            # A cached or replayed answer costs nothing (its list price stays in cost_nominal_usd).
-            cost = Decimal(0) if cached or runtime.replayed else priced.cost
+            priced = runtime.price(response.usage, datetime.now(timezone.utc))
+            cost = runtime.spent(priced, cached=cached)  # the list price stays in cost_nominal_usd
             team = item.prompt.team or item.suite.data.get("team")
             owner = item.prompt.data.get("owner") or item.suite.data.get("owner")
             metadata = dict(item.case.metadata)

@@ -14,9 +14,10 @@ from typing import Any
 
 from llmopsctl import __version__
 from llmopsctl.cost.estimate import CostEstimate, usd
-from llmopsctl.engine.execute import Executor, ModelRuntime, Options, Progress
+from llmopsctl.engine.execute import Executor, Options, Progress
 from llmopsctl.engine.limits import ModelLimits
 from llmopsctl.engine.plan import Filters, Plan, plan_suite
+from llmopsctl.engine.runtime import ModelRuntime
 from llmopsctl.errors import ConfigError, CostCapExceeded, UsageError
 from llmopsctl.project.model import ModelConfig, Project, Suite
 from llmopsctl.providers.base import ModelSpec

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmopsctl.project.model import Case, Suite
-from llmopsctl.scorers.base import Score, ScoreContext, ScorerError
+from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, weighted
 
 
 @dataclass
@@ -39,7 +39,7 @@ def _render_value(value: Any, case: Case) -> Any:
 
 async def evaluate(suite: Suite, case: Case, ctx: ScoreContext) -> Verdict:
     from llmopsctl.errors import ConfigError
-    from llmopsctl.scorers.registry import resolve, run_scorer
+    from llmopsctl.scorers.registry import run_assertion
 
     verdict = Verdict()
     assertions = suite.asserts + case.asserts
@@ -51,14 +51,7 @@ async def evaluate(suite: Suite, case: Case, ctx: ScoreContext) -> Verdict:
         weight = float(assertion.get("weight", 1))
         metric = assertion.get("metric")
         try:
-            spec, negate = resolve(type_name)
-            value = assertion.get("value")
-            if value is None and spec.needs_value:
-                value = case.expected
-            config = dict(assertion.get("config") or {})
-            if "threshold" in assertion:
-                config["threshold"] = assertion["threshold"]
-            score: Score = await run_scorer(spec, negate, ctx, _render_value(value, case), config)
+            score: Score = await run_assertion(assertion, ctx, lambda value: _render_value(value, case))
         except (ScorerError, ConfigError) as exc:
             errors.append(f"{type_name}: {exc}")
             verdict.rows.append(ScoreRow(type_name, None, None, weight, metric, error=str(exc)))
@@ -73,14 +66,7 @@ async def evaluate(suite: Suite, case: Case, ctx: ScoreContext) -> Verdict:
     if errors:
         verdict.error = "; ".join(errors)
         return verdict
-    total_weight = sum(r.weight for r in verdict.rows)
-    if total_weight > 0:
-        verdict.score = sum((r.value or 0.0) * r.weight for r in verdict.rows) / total_weight
-    else:
-        verdict.score = 1.0 if all(r.passed for r in verdict.rows) else 0.0
     threshold = case.threshold if case.threshold is not None else suite.threshold
-    if threshold is not None:
-        verdict.passed = verdict.score >= threshold - 1e-12
-    else:
-        verdict.passed = all(r.passed for r in verdict.rows if r.weight > 0)
+    parts = [(r.value or 0.0, r.weight, bool(r.passed)) for r in verdict.rows]
+    verdict.score, verdict.passed = weighted(parts, threshold)
     return verdict

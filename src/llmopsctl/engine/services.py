@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from llmopsctl.cost.pricing import price_call
 from llmopsctl.engine.calls import describe_failure, with_retries
 from llmopsctl.errors import MissingRecording
 from llmopsctl.project.hashing import content_hash
@@ -18,7 +17,8 @@ from llmopsctl.providers.replay import ReplayProvider, cassette_key
 from llmopsctl.scorers.base import ScorerError
 
 if TYPE_CHECKING:
-    from llmopsctl.engine.execute import ModelRuntime, Options
+    from llmopsctl.engine.execute import Options
+    from llmopsctl.engine.runtime import ModelRuntime
     from llmopsctl.store import Store
 
 
@@ -71,55 +71,6 @@ class ModelCalls:
         ttl = self.options.cache_ttl_s
         self.ledger.cache_new.append(
             (key, value, now, now + timedelta(seconds=ttl) if ttl is not None else None)
-        )
-
-    def record(
-        self,
-        result_id: str,
-        number: int,
-        model: str,
-        runtime: ModelRuntime,
-        usage: Usage,
-        response_model: str | None,
-        *,
-        cached: bool,
-        latency_ms: float,
-        team: str | None,
-        owner: str | None,
-    ) -> None:
-        priced = price_call(
-            usage,
-            override=runtime.pricing,
-            provider=runtime.provider_name,
-            model_id=runtime.model_id,
-            base_url=runtime.base_url,
-            at=datetime.now(timezone.utc),
-            override_version=runtime.price_version,
-        )
-        cost = Decimal(0) if cached or runtime.replayed else priced.cost
-        ledger = self.ledger
-        ledger.calls += 1
-        if cost is None:
-            ledger.unknown_cost += 1
-        else:
-            ledger.cost += cost
-        ledger.rows.append(
-            {
-                "id": f"{result_id}/judge/{number}",
-                "result_id": result_id,
-                "model_name": model,
-                "model_id": runtime.model_id,
-                "response_model": response_model,
-                **usage.to_dict(),
-                "cost_usd": cost,
-                "cost_nominal_usd": priced.cost,
-                "price_source": priced.source,
-                "price_version": priced.version,
-                "cached": cached,
-                "latency_ms": latency_ms,
-                "team": team,
-                "owner": owner,
-            }
         )
 
     def drain(
@@ -286,18 +237,33 @@ class ResultServices:
         cached: bool,
         latency_ms: float,
     ) -> None:
+        """Count a judge call and its cost in the run's ledger, and queue its `judge_calls` row."""
         self.count += 1
-        self.calls.record(
-            self.result_id,
-            self.count,
-            model,
-            runtime,
-            usage,
-            response_model,
-            cached=cached,
-            latency_ms=latency_ms,
-            team=self.team,
-            owner=self.owner,
+        priced = runtime.price(usage, datetime.now(timezone.utc))
+        cost = runtime.spent(priced, cached=cached)
+        ledger = self.calls.ledger
+        ledger.calls += 1
+        if cost is None:
+            ledger.unknown_cost += 1
+        else:
+            ledger.cost += cost
+        ledger.rows.append(
+            {
+                "id": f"{self.result_id}/judge/{self.count}",
+                "result_id": self.result_id,
+                "model_name": model,
+                "model_id": runtime.model_id,
+                "response_model": response_model,
+                **usage.to_dict(),
+                "cost_usd": cost,
+                "cost_nominal_usd": priced.cost,
+                "price_source": priced.source,
+                "price_version": priced.version,
+                "cached": cached,
+                "latency_ms": latency_ms,
+                "team": self.team,
+                "owner": self.owner,
+            }
         )
 
 

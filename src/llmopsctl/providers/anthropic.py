@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llmopsctl.providers.base import ChatRequest, ChatResponse, Usage
-from llmopsctl.providers.http import HttpProvider, as_int, merged_params, missing_field
+from llmopsctl.providers.base import ChatRequest, ChatResponse, Usage, as_int
+from llmopsctl.providers.http import HttpProvider, merged_params, missing_field
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_VERSION = "2023-06-01"

@@ -57,10 +57,11 @@ class Usage:
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Usage:
         data = data or {}
-        return cls(**{k: _opt_int(data.get(k)) for k in cls().to_dict()})
+        return cls(**{k: as_int(data.get(k)) for k in cls().to_dict()})
 
 
-def _opt_int(value: Any) -> int | None:
+def as_int(value: Any) -> int | None:
+    """A token count as an int; None when absent or not a number (a bool is not a count)."""
     if value is None or isinstance(value, bool):
         return None
     try:

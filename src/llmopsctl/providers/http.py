@@ -269,15 +269,6 @@ class HttpProvider:
         )
 
 
-def as_int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def text_of(content: Any) -> str:
     """Message content as text: a string, or the text parts of a list of content blocks."""
     if content is None:

@@ -18,11 +18,7 @@ names, or OpenAI-style `prompt_tokens`/`completion_tokens`), `metadata`, `model`
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import importlib
-import importlib.util
 import inspect
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -30,9 +26,11 @@ from typing import Any
 
 import httpx
 
+from llmopsctl import userfunc
 from llmopsctl.errors import ProviderError
 from llmopsctl.providers.base import ChatRequest, ChatResponse, ModelSpec, Usage
 from llmopsctl.providers.http import merged_params, truncate
+from llmopsctl.userfunc import UserFuncError
 
 ARGUMENTS = ("vars", "messages", "params", "case_id", "metadata")
 _USAGE_FIELDS = frozenset(Usage().to_dict())
@@ -83,110 +81,67 @@ class PythonProvider:
             raise self._fail(f"model {self.target!r} is not of the form module:function", fix)
         module_ref, attr_path = module_ref.strip(), attr_path.strip()
         root = self._root()
-        if str(root) not in sys.path:
-            sys.path.insert(0, str(root))
-        if module_ref.endswith(".py") or "/" in module_ref or "\\" in module_ref:
-            module = self._import_file(root, module_ref, fix)
-            where = module_ref
-        else:
-            module = self._import_module(root, module_ref, fix)
-            where = f"module {module_ref!r}"
-        obj: Any = module
-        for part in attr_path.split("."):
-            try:
-                obj = getattr(obj, part)
-            except AttributeError:
-                public = sorted(
-                    name
-                    for name, value in vars(module).items()
-                    if callable(value) and not name.startswith("_")
-                )
-                shown = ", ".join(public[:20]) or "none"
-                raise self._fail(
-                    f"{where} has no attribute {attr_path!r}",
-                    f"define `{attr_path}` there, or fix the name after ':' in `model:` "
-                    f"(callables found: {shown})",
-                ) from None
-        if not callable(obj):
-            raise self._fail(
-                f"{self.target} is a {type(obj).__name__}, not a function", "point `model:` at a function"
+        try:
+            return userfunc.load(
+                root, module_ref, attr_path, _FILE_MODULES, prefix="_llmopsctl_user_", track_edits=False
             )
-        fn: Callable[..., Any] = obj
-        return fn
+        except UserFuncError as exc:
+            failure = self._load_failure(exc, root, module_ref, attr_path, fix)
+            raise failure from (None if exc.problem == "no module" else exc.error)
 
-    def _import_module(self, root: Path, name: str, fix: str) -> ModuleType:
-        try:
-            return importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            missing = exc.name or ""
-            if missing and (name == missing or name.startswith(missing + ".")):
-                raise self._fail(
-                    f"cannot find module {name!r} (looked in the project root {root} and on sys.path)",
-                    f"{fix}; a module path is dotted and relative to the project root",
-                ) from None
-            raise self._fail(
-                f"importing {name!r} failed: {exc}",
-                f"install the missing package {missing!r} in this environment" if missing else fix,
-            ) from exc
-        except (Exception, SystemExit) as exc:
-            raise self._fail(
-                f"importing {name!r} raised {type(exc).__name__}: {truncate(str(exc))}",
-                f"fix the error in module {name!r}",
-            ) from exc
-
-    def _import_file(self, root: Path, ref: str, fix: str) -> ModuleType:
-        path = Path(ref).expanduser()
-        if not path.is_absolute():
-            path = root / path
-        path = path.resolve()
-        key = str(path)
-        if key in _FILE_MODULES:
-            return _FILE_MODULES[key]
-        if not path.is_file():
-            raise self._fail(f"file not found: {path} (paths are relative to the project root {root})", fix)
-        name = f"_llmopsctl_user_{path.stem}_{hashlib.sha256(key.encode()).hexdigest()[:8]}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:
-            raise self._fail(f"cannot load {path} as a Python module", "give a .py file")
-        module = importlib.util.module_from_spec(spec)
-        if str(path.parent) not in sys.path:
-            sys.path.append(str(path.parent))  # so the file can import its siblings
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except (Exception, SystemExit) as exc:
-            sys.modules.pop(name, None)
-            if isinstance(exc, ModuleNotFoundError) and exc.name:
-                hint = f"install the missing package {exc.name!r} in this environment"
-            else:
-                hint = f"fix the error in {path}"
-            raise self._fail(
-                f"importing {ref} raised {type(exc).__name__}: {truncate(str(exc))}", hint
-            ) from exc
-        _FILE_MODULES[key] = module
-        return module
+    def _load_failure(
+        self, exc: UserFuncError, root: Path, module_ref: str, attr_path: str, fix: str
+    ) -> ProviderError:
+        error = exc.error
+        if exc.problem == "no module":
+            return self._fail(
+                f"cannot find module {module_ref!r} (looked in the project root {root} and on sys.path)",
+                f"{fix}; a module path is dotted and relative to the project root",
+            )
+        if exc.problem == "import raised":
+            missing = (error.name or "") if isinstance(error, ModuleNotFoundError) else ""
+            install = f"install the missing package {missing!r} in this environment" if missing else ""
+            if exc.path is not None:  # a file
+                return self._fail(
+                    f"importing {module_ref} raised {type(error).__name__}: {truncate(str(error))}",
+                    install or f"fix the error in {exc.path}",
+                )
+            if isinstance(error, ModuleNotFoundError):
+                return self._fail(f"importing {module_ref!r} failed: {error}", install or fix)
+            return self._fail(
+                f"importing {module_ref!r} raised {type(error).__name__}: {truncate(str(error))}",
+                f"fix the error in module {module_ref!r}",
+            )
+        if exc.problem == "no file":
+            return self._fail(
+                f"file not found: {exc.path} (paths are relative to the project root {root})", fix
+            )
+        if exc.problem == "not a module":
+            return self._fail(f"cannot load {exc.path} as a Python module", "give a .py file")
+        if exc.problem == "not callable":
+            return self._fail(
+                f"{self.target} is a {type(exc.value).__name__}, not a function",
+                "point `model:` at a function",
+            )
+        public = sorted(  # "no attribute"
+            name for name, value in vars(exc.module).items() if callable(value) and not name.startswith("_")
+        )
+        where = module_ref if userfunc.is_file_ref(module_ref) else f"module {module_ref!r}"
+        return self._fail(
+            f"{where} has no attribute {attr_path!r}",
+            f"define `{attr_path}` there, or fix the name after ':' in `model:` "
+            f"(callables found: {', '.join(public[:20]) or 'none'})",
+        )
 
     def _check_signature(self, fn: Callable[..., Any]) -> frozenset[str]:
         try:
-            signature = inspect.signature(fn)
-        except (TypeError, ValueError):
-            return frozenset(ARGUMENTS)  # no introspectable signature: offer everything
-        accepts: set[str] = set()
-        for param in signature.parameters.values():
-            if param.kind is inspect.Parameter.VAR_KEYWORD:
-                return frozenset(ARGUMENTS)
-            keyword = param.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-            if keyword and param.name in ARGUMENTS:
-                accepts.add(param.name)
-                continue
-            if param.kind is inspect.Parameter.VAR_POSITIONAL or param.default is not inspect.Parameter.empty:
-                continue
+            return frozenset(userfunc.accepted(fn, ARGUMENTS))
+        except UserFuncError as exc:
             raise self._fail(
-                f"{self.target} requires parameter {param.name!r}, which llmopsctl does not pass",
+                f"{self.target} requires parameter {exc.name!r}, which llmopsctl does not pass",
                 f"its parameters may only be among {', '.join(ARGUMENTS)} (or **kwargs); "
                 "give the others default values",
-            )
-        return frozenset(accepts)
+            ) from None
 
     # -- calling ---------------------------------------------------------------------------------------
 

@@ -88,6 +88,20 @@ def coerce(result: Any, *, threshold: float = 0.5) -> Score:
     )
 
 
+def weighted(parts: list[tuple[float, float, bool]], threshold: float | None) -> tuple[float, bool]:
+    """The weighted mean of (value, weight, passed) parts, and whether it passes: at `threshold` when one
+    is given, else when every part with a weight above 0 passed. With no weight at all the mean is 1.0 if
+    every part passed, else 0.0."""
+    total = sum(weight for _, weight, _ in parts)
+    if total > 0:
+        mean = sum(value * weight for value, weight, _ in parts) / total
+    else:
+        mean = 1.0 if all(passed for _, _, passed in parts) else 0.0
+    if threshold is not None:
+        return mean, mean >= threshold - 1e-12
+    return mean, all(passed for _, weight, passed in parts if weight > 0)
+
+
 def shorten(text: str, limit: int = 80) -> str:
     text = text.replace("\n", "\\n")
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -300,7 +300,8 @@ def _top_level_names(path: Path) -> set[str] | None:
 
 
 def check_python(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
-    from llmopsctl.scorers.custom import function_ref, is_file_ref
+    from llmopsctl.scorers.custom import function_ref
+    from llmopsctl.userfunc import is_file_ref
 
     value = assertion.get("value")
     where: Where = ("value",) if value is not None else ("config", "function")

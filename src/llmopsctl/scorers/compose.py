@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, to_number
+from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, to_number, weighted
 
 
 def sub_assertions(value: Any) -> list[dict[str, Any]]:
@@ -24,7 +24,7 @@ def sub_assertions(value: Any) -> list[dict[str, Any]]:
 
 
 async def assert_set(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
-    from llmopsctl.scorers.registry import resolve, run_scorer
+    from llmopsctl.scorers.registry import run_assertion
 
     rows: list[tuple[str, float, Score]] = []
     for i, assertion in enumerate(sub_assertions(value)):
@@ -33,29 +33,18 @@ async def assert_set(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> S
         if weight < 0:
             raise ScorerError(f"`weight` of assertion {i} ({type_name}) must be >= 0")
         try:
-            spec, negate = resolve(type_name)
-            sub_value = assertion.get("value")
-            if sub_value is None and spec.needs_value:
-                sub_value = ctx.expected
-            sub_config = dict(assertion.get("config") or {})
-            if "threshold" in assertion:
-                sub_config["threshold"] = assertion["threshold"]
-            score = await run_scorer(spec, negate, ctx, sub_value, sub_config)
+            score = await run_assertion(assertion, ctx)
         except ScorerError as exc:
             raise ScorerError(f"[{i}] {type_name}: {exc}") from None
         rows.append((type_name, weight, score))
-    total = sum(weight for _, weight, _ in rows)
-    if total > 0:
-        mean = sum(score.value * weight for _, weight, score in rows) / total
-    else:
-        mean = 1.0 if all(score.passed for _, _, score in rows) else 0.0
     failed = [f"{name} ({score.reason})" for name, weight, score in rows if not score.passed and weight > 0]
+    threshold = None
     if config.get("threshold") is not None:
         threshold = to_number(config["threshold"], "`threshold`")
-        passed = mean >= threshold - 1e-12
+    mean, passed = weighted([(score.value, weight, score.passed) for _, weight, score in rows], threshold)
+    if threshold is not None:
         how = f"weighted score {mean:.3f} {'>=' if passed else '<'} threshold {threshold:g}"
     else:
-        passed = not failed
         how = f"weighted score {mean:.3f}, {len(rows) - len(failed)} of {len(rows)} passed"
     detail = f"; failed: {'; '.join(failed[:3])}" if failed else ""
     return Score(max(0.0, min(1.0, mean)), passed, how + detail)

@@ -11,17 +11,15 @@ exception it raises becomes a ScorerError carrying its message.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import importlib
-import importlib.util
 import inspect
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from llmopsctl import userfunc
 from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, coerce, get_threshold, shorten, to_number
+from llmopsctl.userfunc import UserFuncError
 
 ARGUMENTS = ("output", "expected", "vars", "metadata", "config")
 _FILE_MODULES: dict[tuple[str, int], ModuleType] = {}  # (resolved path, mtime_ns) -> module
@@ -39,80 +37,37 @@ def function_ref(value: Any, config: dict[str, Any]) -> str:
     return ref.strip()
 
 
-def is_file_ref(module_ref: str) -> bool:
-    return module_ref.endswith(".py") or "/" in module_ref or "\\" in module_ref
-
-
-def _import_file(root: Path, ref: str) -> ModuleType:
-    path = Path(ref).expanduser()
-    path = (path if path.is_absolute() else root / path).resolve()
-    if not path.is_file():
-        raise ScorerError(f"file not found: {ref} (paths are relative to the project root {root})")
-    key = (str(path), path.stat().st_mtime_ns)
-    if key in _FILE_MODULES:
-        return _FILE_MODULES[key]
-    digest = hashlib.sha256(f"{key[0]}:{key[1]}".encode()).hexdigest()[:10]
-    name = f"_llmopsctl_scorer_{path.stem}_{digest}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ScorerError(f"cannot load {ref} as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    if str(path.parent) not in sys.path:
-        sys.path.append(str(path.parent))  # so the file can import its siblings
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except (Exception, SystemExit) as exc:
-        sys.modules.pop(name, None)
-        raise ScorerError(f"importing {ref} raised {type(exc).__name__}: {shorten(str(exc), 200)}") from None
-    _FILE_MODULES[key] = module
-    return module
-
-
-def _import_module(name: str) -> ModuleType:
-    try:
-        return importlib.import_module(name)
-    except (Exception, SystemExit) as exc:
-        raise ScorerError(
-            f"importing {name!r} raised {type(exc).__name__}: {shorten(str(exc), 200)}"
-        ) from None
-
-
 def load_function(ref: str, root: str | Path | None) -> Callable[..., Any]:
     module_ref, _, attr = ref.rpartition(":")
     base = Path(root).resolve() if root else Path.cwd()
-    if str(base) not in sys.path:
-        sys.path.insert(0, str(base))
-    module = _import_file(base, module_ref) if is_file_ref(module_ref) else _import_module(module_ref)
-    obj: Any = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise ScorerError(f"{module_ref} has no function {attr!r}")
-        obj = getattr(obj, part)
-    if not callable(obj):
-        raise ScorerError(f"{ref} is a {type(obj).__name__}, not a function")
-    fn: Callable[..., Any] = obj
-    return fn
+    try:
+        return userfunc.load(
+            base, module_ref, attr, _FILE_MODULES, prefix="_llmopsctl_scorer_", track_edits=True
+        )
+    except UserFuncError as exc:
+        if exc.problem == "no file":
+            message = f"file not found: {module_ref} (paths are relative to the project root {base})"
+        elif exc.problem == "not a module":
+            message = f"cannot load {module_ref} as a Python module"
+        elif exc.problem in ("import raised", "no module"):
+            error = exc.error
+            what = module_ref if exc.path is not None else repr(module_ref)
+            message = f"importing {what} raised {type(error).__name__}: {shorten(str(error), 200)}"
+        elif exc.problem == "no attribute":
+            message = f"{module_ref} has no function {attr!r}"
+        else:  # "not callable"
+            message = f"{ref} is a {type(exc.value).__name__}, not a function"
+        raise ScorerError(message) from None
 
 
 def accepted(fn: Callable[..., Any]) -> tuple[str, ...]:
     """The ARGUMENTS `fn` takes by keyword (all with **kwargs); ScorerError for other required ones."""
     try:
-        signature = inspect.signature(fn)
-    except (TypeError, ValueError):
-        return ARGUMENTS
-    names: list[str] = []
-    for param in signature.parameters.values():
-        if param.kind is inspect.Parameter.VAR_KEYWORD:
-            return ARGUMENTS
-        by_keyword = param.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-        if by_keyword and param.name in ARGUMENTS:
-            names.append(param.name)
-        elif param.kind is not inspect.Parameter.VAR_POSITIONAL and param.default is inspect.Parameter.empty:
-            raise ScorerError(
-                f"the function requires parameter {param.name!r}; it may only take {', '.join(ARGUMENTS)}"
-            )
-    return tuple(names)
+        return userfunc.accepted(fn, ARGUMENTS)
+    except UserFuncError as exc:
+        raise ScorerError(
+            f"the function requires parameter {exc.name!r}; it may only take {', '.join(ARGUMENTS)}"
+        ) from None
 
 
 async def python(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:

@@ -156,3 +156,21 @@ async def run_scorer(
     if negate:
         return Score(1.0 - score.value, not score.passed, f"not: {score.reason}")
     return score
+
+
+async def run_assertion(
+    assertion: dict[str, Any], ctx: ScoreContext, render: Callable[[Any], Any] | None = None
+) -> Score:
+    """Score `ctx.output` by one assertion as written (type, value, config, threshold).
+
+    A type that compares with a value gets the case's `expected` when the assertion has no `value`;
+    `render`, when given, makes the value used of the one written (e.g. rendering a template).
+    """
+    spec, negate = resolve(str(assertion.get("type")))
+    value = assertion.get("value")
+    if value is None and spec.needs_value:
+        value = ctx.expected
+    config = dict(assertion.get("config") or {})
+    if "threshold" in assertion:
+        config["threshold"] = assertion["threshold"]
+    return await run_scorer(spec, negate, ctx, render(value) if render else value, config)

@@ -8,6 +8,8 @@ Timestamps are stored as TIMESTAMP (no time zone) holding UTC.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -171,6 +173,21 @@ def pending_migrations(con: DuckDBPyConnection) -> list[str]:
     return [name for name, _ in MIGRATIONS if name not in done]
 
 
+@contextmanager
+def transaction(con: DuckDBPyConnection) -> Iterator[DuckDBPyConnection]:
+    """BEGIN, then COMMIT, or ROLLBACK (as far as it can) and re-raise when the block raises."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except BaseException:
+        try:
+            con.execute("ROLLBACK")
+        except Exception:
+            pass
+        raise
+
+
 def apply_migrations(con: DuckDBPyConnection) -> list[str]:
     """Apply every pending migration, each in its own transaction; return the names applied.
 
@@ -182,18 +199,10 @@ def apply_migrations(con: DuckDBPyConnection) -> list[str]:
     for name, sql in MIGRATIONS:
         if name in done:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             now = datetime.now(timezone.utc).replace(tzinfo=None)
             con.execute("INSERT INTO _migrations VALUES (?, ?)", [name, now])
-            con.execute("COMMIT")
-        except BaseException:
-            try:
-                con.execute("ROLLBACK")
-            except Exception:
-                pass
-            raise
         applied.append(name)
     return applied
 

@@ -401,17 +401,8 @@ class Store:
     @contextmanager
     def _transaction(self, action: str) -> Iterator[DuckDBPyConnection]:
         con = self._require_writable()
-        with self._guard(action):
-            con.execute("BEGIN TRANSACTION")
-            try:
-                yield con
-                con.execute("COMMIT")
-            except BaseException:
-                try:
-                    con.execute("ROLLBACK")
-                except Exception:
-                    pass
-                raise
+        with self._guard(action), migrations.transaction(con):
+            yield con
 
 
 # --- module helpers -------------------------------------------------------------------------------
