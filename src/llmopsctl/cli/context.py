@@ -9,10 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llmopsctl.errors import ConfigError
-from llmopsctl.project.loader import find_root
-from llmopsctl.project.model import Project
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used, so that `--help` does not load YAML and the schemas
+    from llmopsctl.project.model import Project
     from llmopsctl.store import Store
 
 
@@ -22,6 +21,8 @@ class TextOrJson(str, Enum):
 
 
 def project_root() -> Path:
+    from llmopsctl.project.loader import find_root
+
     return find_root(Path.cwd())
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from llmopsctl.cli.context import TextOrJson, project_root
 from llmopsctl.errors import ValidationFailed
 from llmopsctl.project.diagnostics import Diagnostic
-from llmopsctl.project.model import Project
+
+if TYPE_CHECKING:
+    from llmopsctl.project.model import Project
 
 
 def validate(
