@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmopsctl.compare import stats
+from llmopsctl.compare import resampling, stats
 from llmopsctl.compare.stats import (
     PairedComparison,
     cohens_dz,
@@ -285,7 +285,7 @@ def test_bootstrap_beyond_the_lookup_table() -> None:
 @pytest.mark.parametrize("n", [1, 3, 7, 768, 1000, 1024, 40_000, 65_536])
 def test_resampler_rejection_count_matches_brute_force(n: int) -> None:
     # White box: the byte tricks that count draws at or above the table limit, against a plain loop.
-    sampler = stats._Resampler([float(i) for i in range(n)], random.Random(0))
+    sampler = resampling._Resampler([float(i) for i in range(n)], random.Random(0))
     rng = random.Random(n)
     for _ in range(20):
         raw = rng.randbytes(2 * 4000)
@@ -298,7 +298,7 @@ def test_resampler_is_unbiased(n: int) -> None:
     # The mean index over 2e6 draws is (n-1)/2 within a few standard errors; counting a rejected
     # draw as 0 or as index v % n would shift it by >= 10 standard errors for n = 768 and 1000.
     draws = 2_000_000
-    sampler = stats._Resampler([float(i) for i in range(n)], random.Random(5))
+    sampler = resampling._Resampler([float(i) for i in range(n)], random.Random(5))
     mean = sampler.sample_sum(draws) / draws
     standard_error = math.sqrt((n * n - 1) / 12 / draws)
     assert abs(mean - (n - 1) / 2) < 5 * standard_error
