@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmopsctl.compare import resampling, stats
+from llmopsctl.compare import resampling
 from llmopsctl.compare.stats import (
     PairedComparison,
     cohens_dz,
