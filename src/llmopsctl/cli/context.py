@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -30,7 +31,10 @@ def open_project(*, strict: bool = True) -> Project:
     """Load the project; with strict, any validation problem is a configuration error (exit 2)."""
     from llmopsctl.project.loader import load_project
 
-    project = load_project(project_root())
+    project = load_project(project_root(), keep_sources=False)  # commands need the typed project only
+    # The project lives as long as the command: take what is loaded out of the cyclic collector's way, so the
+    # collections while the command runs do not walk every case of a large dataset again and again.
+    gc.freeze()
     if strict and project.diagnostics:
         lines = [d.format() for d in sorted(set(project.diagnostics), key=lambda d: d.sort_key())]
         shown = "\n".join(lines[:20]) + (f"\n... and {len(lines) - 20} more" if len(lines) > 20 else "")

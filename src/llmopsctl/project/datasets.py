@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import json.scanner
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,13 @@ def parse_dataset_text(text: str, suffix: str) -> Source:
     return load_yaml_text(text)
 
 
+# json.loads(line) is JSONDecoder().decode: skip JSON whitespace, scan one value, allow only whitespace after.
+# Calling the scanner directly skips that wrapper's overhead for the usual line (a value right at its start);
+# any other line goes through json.loads, which gives the same value or the same error.
+_scan_json = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+_JSON_SPACE = " \t\n\r"
+
+
 def _parse_jsonl(text: str) -> RowSource:
     cases: list[Any] = []
     lines: list[int] = []
@@ -60,13 +68,11 @@ def _parse_jsonl(text: str) -> RowSource:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SourceError(f"invalid JSON: {exc.msg}", number, exc.colno) from None
-        except RecursionError:
-            raise SourceError("JSON is nested too deeply", number, 1) from None
-        except ValueError as exc:  # e.g. an integer beyond Python's digit limit
-            raise SourceError(f"invalid JSON: {exc}", number, 1) from None
+            value, end = _scan_json(line, 0)
+            if end != len(line) and line[end:].strip(_JSON_SPACE):
+                value = _loads(line, number)
+        except (StopIteration, ValueError, RecursionError):
+            value = _loads(line, number)
         if not isinstance(value, dict):
             raise SourceError(
                 f"each line must be a JSON object (a case), got {type(value).__name__}", number, 1
@@ -74,6 +80,17 @@ def _parse_jsonl(text: str) -> RowSource:
         cases.append(value)
         lines.append(number)
     return RowSource({"cases": cases}, text, lines)
+
+
+def _loads(line: str, number: int) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"invalid JSON: {exc.msg}", number, exc.colno) from None
+    except RecursionError:
+        raise SourceError("JSON is nested too deeply", number, 1) from None
+    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+        raise SourceError(f"invalid JSON: {exc}", number, 1) from None
 
 
 def _parse_csv(text: str) -> RowSource:
@@ -117,51 +134,82 @@ def _csv_case(row: dict[str, str | None]) -> dict[str, Any]:
 
 
 def _looks_valid(case: Any) -> bool:
-    """Cheap pre-check; the JSON Schema only runs (for its messages) on cases that fail it."""
-    if not isinstance(case, dict) or not CASE_KEYS.issuperset(case):
+    """Cheap pre-check; the JSON Schema only runs (for its messages) on cases that fail it.
+
+    It may reject a valid case (that only costs the schema run), never accept an invalid one: types are
+    compared exactly, so bool never passes for a number and subclasses go to the schema.
+    """
+    if type(case) is not dict:
         return False
-    checks = (
-        ("id", (str, int)),
-        ("vars", dict),
-        ("assert", list),
-        ("tags", list),
-        ("metadata", dict),
-        ("description", str),
-    )
-    for key, kind in checks:
-        if key in case and (not isinstance(case[key], kind) or isinstance(case[key], bool)):
+    for key, value in case.items():
+        kind = type(value)
+        if key == "vars" or key == "metadata":
+            if kind is not dict:
+                return False
+        elif key == "id":
+            if kind is not str and kind is not int:
+                return False
+        elif key == "expected":
+            pass
+        elif key == "tags":
+            if kind is not list or not _tags_ok(value):
+                return False
+        elif key == "assert":
+            if kind is not list or not all(type(a) is dict and _assertion_ok(a) for a in value):
+                return False
+        elif key == "threshold":
+            if (kind is not int and kind is not float) or not 0 <= value <= 1:
+                return False
+        elif key == "description":
+            if kind is not str:
+                return False
+        else:
             return False
-    if "tags" in case and not all(isinstance(t, str) and t for t in case["tags"]):
-        return False
-    if "tags" in case and len(set(case["tags"])) != len(case["tags"]):
-        return False
-    if "threshold" in case:
-        value = case["threshold"]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-            return False
-    return "assert" not in case or all(
-        isinstance(a, dict) and isinstance(a.get("type"), str) and _assert_keys_ok(a) for a in case["assert"]
-    )
+    return True
+
+
+def _tags_ok(tags: list[Any]) -> bool:
+    return all(type(t) is str and t for t in tags) and len(set(tags)) == len(tags)
 
 
 _ASSERT_KEYS = {"type", "value", "weight", "metric", "threshold", "description", "config"}
 
 
-def _assert_keys_ok(assertion: dict[str, Any]) -> bool:
-    if not _ASSERT_KEYS.issuperset(assertion):
+def _assertion_ok(assertion: dict[str, Any]) -> bool:
+    kind = assertion.get("type")
+    if type(kind) is not str or not kind or not _ASSERT_KEYS.issuperset(assertion):
         return False
     weight = assertion.get("weight", 1)
-    return not isinstance(weight, bool) and isinstance(weight, (int, float)) and weight >= 0
+    if (type(weight) is not int and type(weight) is not float) or not weight >= 0:
+        return False
+    threshold = assertion.get("threshold", 0)
+    if type(threshold) is not int and type(threshold) is not float:
+        return False
+    for key in ("metric", "description"):
+        if key in assertion and type(assertion[key]) is not str:
+            return False
+    return "config" not in assertion or type(assertion["config"]) is dict
 
 
-def build_cases(source: Source, rel: str) -> tuple[list[Case], list[Diagnostic]]:
-    """Check each case and give every case a stable id (derived from its content when it has none)."""
+_SHARED_MAX_LEN = 64  # short strings that repeat across cases (labels, tags, variable names) are kept once
+
+
+def build_cases(source: Source, rel: str, *, consume: bool = False) -> tuple[list[Case], list[Diagnostic]]:
+    """Check each case and give every case a stable id (derived from its content when it has none).
+
+    With consume, each raw case in `source.data["cases"]` is replaced by None once built, so a large
+    dataset is not held twice while its cases are built (positions still work: they do not need it).
+    """
     data = source.data if isinstance(source.data, dict) else {}
     raw_cases = data.get("cases") if isinstance(data.get("cases"), list) else []
     cases: list[Case] = []
     diags: list[Diagnostic] = []
     seen: dict[str, int] = {}
+    shared: dict[str, str] = {}
+    share = shared.setdefault
     for index, raw in enumerate(raw_cases or []):
+        if consume:
+            raw_cases[index] = None  # type: ignore[index]
         if not _looks_valid(raw):
             diags.extend(schema_diagnostics("case", raw, source, rel, ("cases", index)))
             if not isinstance(raw, dict):
@@ -188,17 +236,24 @@ def build_cases(source: Source, rel: str) -> tuple[list[Case], list[Diagnostic]]
             )
             continue
         seen[case_id] = index
-        vars_ = raw.get("vars") if isinstance(raw.get("vars"), dict) else {}
+        vars_ = raw.get("vars")
+        expected = raw.get("expected")
+        if type(expected) is str and len(expected) <= _SHARED_MAX_LEN:
+            expected = share(expected, expected)
+        tags = raw.get("tags")  # a string or mapping (reported above) still gives its characters or keys
+        asserts = raw.get("assert")
+        metadata = raw.get("metadata")
+        threshold = raw.get("threshold")
         cases.append(
             Case(
-                id=case_id,
-                vars=dict(vars_ or {}),
-                expected=raw.get("expected"),
-                asserts=[a for a in raw.get("assert") or [] if isinstance(a, dict)],
-                tags=[str(t) for t in raw.get("tags") or []],
-                metadata=dict(raw.get("metadata") or {}) if isinstance(raw.get("metadata"), dict) else {},
-                threshold=raw.get("threshold") if isinstance(raw.get("threshold"), (int, float)) else None,
-                index=index,
+                case_id,
+                {share(k, k): v for k, v in vars_.items()} if isinstance(vars_, dict) else {},
+                expected,
+                [a for a in asserts if isinstance(a, dict)] if isinstance(asserts, list) else [],
+                [share(t, t) for t in map(str, tags)] if isinstance(tags, (list, str, dict)) else [],
+                dict(metadata) if isinstance(metadata, dict) else {},
+                threshold if isinstance(threshold, (int, float)) else None,
+                index,
             )
         )
     return cases, diags

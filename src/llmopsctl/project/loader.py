@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from llmopsctl.errors import ProjectNotFound
 from llmopsctl.project.datasets import DATASET_SUFFIXES, build_cases, parse_dataset_text
 from llmopsctl.project.diagnostics import Diagnostic
-from llmopsctl.project.hashing import content_hash
+from llmopsctl.project.hashing import content_hash, list_content_hash
 from llmopsctl.project.model import (
     KIND_DIRS,
     SETTINGS_FILE,
@@ -206,11 +208,37 @@ def parse_duration(value: Any) -> int | None:
     return int(text[:-1]) * _UNITS[text[-1]]
 
 
-def load_project(root: Path, only: Iterable[Path] | None = None) -> Project:
-    """Load the project at `root`. With `only`, load those files and what they are cross-checked with."""
+def load_project(root: Path, only: Iterable[Path] | None = None, *, keep_sources: bool = True) -> Project:
+    """Load the project at `root`. With `only`, load those files and what they are cross-checked with.
+
+    Each file's parsed source (`project.files[rel].source`, which maps JSON paths to positions) is kept for
+    callers that locate things later; with keep_sources=False it is dropped once the checks have placed
+    their diagnostics, leaving only the typed Project (large datasets then take much less memory).
+    """
+    with _no_cyclic_gc():
+        project = _load(root.resolve(), only)
+        if not keep_sources:
+            for loaded in project.files.values():
+                loaded.source = None
+    return project
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: loading makes many containers and no cycles, and with a large
+    dataset the collector's repeated passes over everything loaded so far cost more than the loading."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load(root: Path, only: Iterable[Path] | None) -> Project:
     from llmopsctl.project.checks import run_checks
 
-    root = root.resolve()
     loader = _Loader(root)
     settings_path = root / SETTINGS_FILE
     settings_file = loader.parse("llmops", settings_path) if settings_path.exists() else None
@@ -263,10 +291,14 @@ def _build(project: Project, loaded: LoadedFile, loader: _Loader) -> None:
     if loaded.kind == "dataset":
         if not isinstance(source.data.get("cases"), list):
             return
-        cases, diags = build_cases(source, loaded.rel)
+        # The typed cases take over from the raw ones (and the text, which nothing reads any more): only the
+        # positions (line numbers, YAML nodes) stay, for the checks' diagnostics.
+        source.text = ""
+        cases, diags = build_cases(source, loaded.rel, consume=True)
         loader.diags.extend(diags)
         meta = {k: v for k, v in source.data.items() if k != "cases"}
-        digest = content_hash([c.to_dict() for c in cases])
+        source.data = {**meta, "cases": []}
+        digest = list_content_hash(c.to_dict() for c in cases)
         project.datasets[loaded.name] = Dataset(loaded.name, loaded.path, cases, digest, meta)
         return
     if not loaded.ok:

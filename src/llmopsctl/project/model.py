@@ -85,7 +85,7 @@ class ModelConfig:
         return dict(self.data.get("limits") or {})
 
 
-@dataclass
+@dataclass(slots=True)
 class Case:
     id: str
     vars: dict[str, Any]
@@ -164,7 +164,9 @@ class LoadedFile:
     name: str
     path: Path
     rel: str
-    source: Source | None  # None when the file could not be parsed
+    # None when the file could not be parsed, or once dropped (load_project(keep_sources=False)). A dataset's
+    # source keeps its positions but not its raw cases (they live on as Dataset.cases) nor its text.
+    source: Source | None
     ok: bool = True
 
 
