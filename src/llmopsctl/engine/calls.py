@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,6 +17,18 @@ if TYPE_CHECKING:
 
 MAX_BACKOFF_S = 60.0
 T = TypeVar("T")
+
+if sys.version_info >= (3, 11):
+
+    async def _within(call: Callable[[], Awaitable[T]], seconds: float) -> T:
+        """`await call()`, or TimeoutError after `seconds`; in this task (wait_for makes a task per call)."""
+        async with asyncio.timeout(seconds):
+            return await call()
+
+else:  # pragma: no cover - Python 3.10
+
+    async def _within(call: Callable[[], Awaitable[T]], seconds: float) -> T:
+        return await asyncio.wait_for(call(), seconds)
 
 
 @dataclass
@@ -52,7 +65,7 @@ async def with_retries(
         try:
             await runtime.limits.acquire(estimate_tokens)
             acquired = True
-            value = await asyncio.wait_for(call(), runtime.timeout_s + 5)
+            value = await _within(call, runtime.timeout_s + 5)
         except ProviderError as exc:
             last_error = exc
         except asyncio.TimeoutError:

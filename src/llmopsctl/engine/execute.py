@@ -1,12 +1,16 @@
 """Run work items concurrently: cache look-ups a chunk at a time, limits, retries with backoff, scoring,
-and results written to the store in batches while the run goes (a crash loses at most the last chunk)."""
+and results written to the store in batches while the run goes (a crash loses at most the batch being
+written and the one being filled, 2 x WRITE_BATCH results; `eval --resume` runs them again).
+
+While a run goes the store is used only from the store thread (engine/writer.py): batches are written
+there in the background, one at a time, and cache look-ups wait their turn there."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -15,64 +19,42 @@ from llmopsctl.cost.estimate import CostEstimate, EstimateItem, estimate_cost
 from llmopsctl.cost.pricing import PricedCall, PriceQuote
 from llmopsctl.engine.calls import describe_failure, with_retries
 from llmopsctl.engine.plan import WorkItem
+from llmopsctl.engine.prepare import Prepared, Preparer, chunks
+from llmopsctl.engine.progress import Options, Progress
 from llmopsctl.engine.rows import result_row, score_rows
 from llmopsctl.engine.runtime import ModelRuntime
 from llmopsctl.engine.score import evaluate
 from llmopsctl.engine.services import ModelCalls
-from llmopsctl.errors import ConfigError, MissingRecording
-from llmopsctl.project.hashing import content_hash
+from llmopsctl.engine.writer import StoreWriter
+from llmopsctl.errors import MissingRecording
 from llmopsctl.project.secrets import redact
-from llmopsctl.project.templating import render_messages
 from llmopsctl.providers.base import ChatRequest, ChatResponse
-from llmopsctl.providers.replay import Cassette, cassette_key
+from llmopsctl.providers.replay import cassette_key
 from llmopsctl.scorers.base import ScoreContext
 from llmopsctl.store import Store
 from llmopsctl.store.costs import write_judge_calls
 
-CHUNK = 256  # items prepared, looked up in the cache and written per batch
+__all__ = ["CHUNK", "FLUSH_S", "WRITE_BATCH", "Executor", "Options", "Progress"]
+
+CHUNK = 256  # items prepared and looked up in the cache together
+WRITE_BATCH = 128  # results per write: with one batch in flight, a crash loses at most 2 x 128 results
 FLUSH_S = 1.0  # write buffered results at least this often
 
-
-@dataclass
-class Options:
-    concurrency: int = 8
-    use_cache: bool = True
-    cache_ttl_s: int | None = 7 * 86400
-    backoff_s: float = 0.5
-    cassette: Cassette | None = None  # record into this cassette when set
-    secrets: list[str] = field(default_factory=list)
-    max_cost: Decimal | None = None  # stop sending once the run's spend (graded and judge calls) reaches it
-    root: str | None = None  # the project root, for scorers that read files of the repository
+CacheEntry = tuple[str, dict[str, Any], datetime, datetime | None]
 
 
 @dataclass
-class Progress:
-    total: int = 0
-    done: int = 0
-    passed: int = 0
-    failed: int = 0
-    errors: int = 0
-    cached: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost: Decimal = Decimal(0)
-    unknown_cost: int = 0
-    judge_cost: Decimal = Decimal(0)
-    stopped: str | None = None  # why the run stopped sending requests early (e.g. the cost cap)
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def spend(self) -> Decimal:
-        return self.cost + self.judge_cost
+class _Batch:
+    results: list[dict[str, Any]]
+    scores: list[dict[str, Any]]
+    judge_rows: list[dict[str, Any]]
+    cache: list[CacheEntry]
 
 
 @dataclass
-class _Prepared:
-    item: WorkItem
-    messages: list[dict[str, str]] | None = None
-    params: dict[str, Any] = field(default_factory=dict)
-    request_hash: str | None = None
-    error: str | None = None
+class _Chunk:
+    prepared: list[Prepared]
+    lookup: asyncio.Future[dict[str, dict[str, Any]]] | None  # the cache hits among them, by request hash
 
 
 class Executor:
@@ -92,46 +74,63 @@ class Executor:
         self.progress = Progress()
         self._results: list[dict[str, Any]] = []
         self._scores: list[dict[str, Any]] = []
-        self._cache_new: list[tuple[str, dict[str, Any], datetime, datetime | None]] = []
+        self._cache_new: list[CacheEntry] = []
         self._last_flush = time.monotonic()
-        self.calls = ModelCalls(store, runtimes, options)
+        self.writer = StoreWriter()
+        self.calls = ModelCalls(store, runtimes, options, self.writer)
+        self._preparer = Preparer(runtimes)
 
     # -- public -------------------------------------------------------------------------------------------
     async def run(self, items: Iterable[WorkItem], total: int) -> Progress:
         self.progress.total = total
-        queue: asyncio.Queue[_Prepared | None] = asyncio.Queue(
+        queue: asyncio.Queue[Prepared | None] = asyncio.Queue(
             maxsize=max(self.options.concurrency * 2, CHUNK)
         )
         workers = [asyncio.create_task(self._worker(queue)) for _ in range(self.options.concurrency)]
+        ahead: _Chunk | None = None  # prepared, its cache look-up running while the chunk before is handled
         try:
-            for chunk in _chunks(items, CHUNK):
+            for chunk in chunks(items, CHUNK):
                 if self.progress.stopped:
                     break
-                prepared = [self._prepare(item) for item in chunk]
-                hits = self._cache_lookup(prepared)
-                for prep in prepared:
-                    if self.progress.stopped:  # capped: the rest is left for `eval --resume`, cached
-                        break  # answers too, since grading them may call a judge
-                    if prep.error is not None:
-                        await self._finish(
-                            prep, None, error=prep.error, error_kind="render", attempts=0, latency_ms=None
-                        )
-                    elif prep.request_hash in hits:
-                        response = ChatResponse.from_dict(hits[prep.request_hash])
-                        self._record(prep, response)
-                        await self._finish(prep, response, cached=True, attempts=0, latency_ms=0.0)
-                    else:
-                        await _put(queue, prep, workers)
-                self._maybe_flush()
+                prepared = [self._preparer.prepare(item) for item in chunk]
+                keys = self._cache_keys(prepared)
+                lookup = asyncio.ensure_future(self.writer.call(self._cache_get, keys)) if keys else None
+                if ahead is not None:
+                    await self._dispatch(ahead, queue, workers)
+                ahead = _Chunk(prepared, lookup)
+            if ahead is not None and not self.progress.stopped:
+                await self._dispatch(ahead, queue, workers)
             for _ in workers:
                 await _put(queue, None, workers)
             await asyncio.gather(*workers)
         finally:
+            if ahead is not None and ahead.lookup is not None:
+                ahead.lookup.cancel()
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            self.flush()
+            self.flush()  # waits for the write in flight, then writes the rest
         return self.progress
+
+    async def _dispatch(
+        self, chunk: _Chunk, queue: asyncio.Queue[Prepared | None], workers: list[asyncio.Task[None]]
+    ) -> None:
+        """Finish a chunk's cached answers and render errors here, and queue the rest for the workers."""
+        hits = await chunk.lookup if chunk.lookup is not None else {}
+        for prep in chunk.prepared:
+            if self.progress.stopped:  # capped: the rest is left for `eval --resume`, cached
+                break  # answers too, since grading them may call a judge
+            if prep.error is not None:
+                await self._finish(
+                    prep, None, error=prep.error, error_kind="render", attempts=0, latency_ms=None
+                )
+            elif prep.request_hash in hits:
+                response = ChatResponse.from_dict(hits[prep.request_hash])
+                self._record(prep, response)
+                await self._finish(prep, response, cached=True, attempts=0, latency_ms=0.0)
+            else:
+                await _put(queue, prep, workers)
+        await self._maybe_flush()
 
     def estimate(self, items: Iterable[WorkItem]) -> CostEstimate:
         """What the calls still to make would cost at list price; cached answers and local models are free."""
@@ -144,9 +143,10 @@ class Executor:
             return quotes[name]
 
         estimate_items: list[EstimateItem] = []
-        for chunk in _chunks(items, CHUNK):
-            prepared = [self._prepare(item) for item in chunk]
-            hits = self._cache_lookup(prepared)
+        for chunk in chunks(items, CHUNK):
+            prepared = [self._preparer.prepare(item) for item in chunk]
+            keys = self._cache_keys(prepared)
+            hits = self._cache_get(keys) if keys else {}  # before the run: the store is used directly
             for prep in prepared:
                 if prep.messages is None or prep.request_hash in hits:
                     continue
@@ -160,57 +160,60 @@ class Executor:
         return estimate_cost(estimate_items)
 
     def flush(self) -> None:
-        """Write buffered results, scores, judge calls and cache entries in one batch each."""
-        if self._results:
-            results, scores = self._results, self._scores
-            self._results, self._scores = [], []
-            self.store.write_results(results, scores)
-        judge_rows, judge_cache = self.calls.drain()
-        if judge_rows:
-            write_judge_calls(self.store, judge_rows)
-        entries, self._cache_new = self._cache_new + judge_cache, []
-        if entries:
-            self.store.cache_put_many(entries)
+        """Wait for the write in flight (and anything else sent to the store thread), then write what is
+        still buffered on the calling thread. It blocks: for the end of a run, Ctrl-C and errors."""
+        self.writer.close()
+        batch = self._take()
+        if batch is not None:
+            self._write(batch)
+
+    # -- writing --------------------------------------------------------------------------------------------
+    async def _maybe_flush(self) -> None:
+        """Hand the buffered rows to the store thread once there are WRITE_BATCH of them or FLUSH_S passed.
+
+        One batch at a time: a full batch waits for the batch in flight (back-pressure, and a crash loses
+        at most that batch and the one being filled); on the timer alone, the rows wait for the next call."""
+        while len(self._results) >= WRITE_BATCH or time.monotonic() - self._last_flush >= FLUSH_S:
+            if not self.writer.busy:
+                batch = self._take()
+                if batch is not None:
+                    self.writer.start(self._write, batch)
+                return
+            if len(self._results) < WRITE_BATCH:
+                return
+            await self.writer.wait()
+
+    def _take(self) -> _Batch | None:
+        """The buffered rows, handed over (the buffers start again empty)."""
         self._last_flush = time.monotonic()
+        judge_rows, judge_cache = self.calls.drain()
+        batch = _Batch(self._results, self._scores, judge_rows, self._cache_new + judge_cache)
+        self._results, self._scores, self._cache_new = [], [], []
+        return batch if batch.results or batch.judge_rows or batch.cache else None
 
-    # -- preparation --------------------------------------------------------------------------------------
-    def _prepare(self, item: WorkItem) -> _Prepared:
-        prep = _Prepared(item)
-        try:
-            prep.messages = render_messages(
-                item.prompt.messages,
-                item.case.vars,
-                what=f"prompt {item.prompt.name!r}, case {item.case.id!r}",
-            )
-        except ConfigError as exc:
-            prep.error = str(exc)
-            return prep
-        prep.params = {**item.prompt.params, **item.model.params}
-        runtime = self.runtimes[item.model.name]
-        identity: dict[str, Any] = {
-            "provider": item.model.provider,
-            "base_url": runtime.base_url,
-            "model": item.model.model,
-            "messages": prep.messages,
-            "params": prep.params,
-        }
-        if item.repeat_index:  # each repeat is a sample of its own, cached apart (repeat 0 keeps a plain key)
-            identity["repeat"] = item.repeat_index
-        prep.request_hash = content_hash(identity, 32)
-        return prep
+    def _write(self, batch: _Batch) -> None:
+        """Write one batch (on the store thread during a run): results and scores, judge calls, cache."""
+        if batch.results:
+            self.store.write_results(batch.results, batch.scores, replace=not self.options.fresh)
+        if batch.judge_rows:
+            write_judge_calls(self.store, batch.judge_rows)
+        if batch.cache:
+            self.store.cache_put_many(batch.cache)
 
-    def _cache_lookup(self, prepared: list[_Prepared]) -> dict[str, dict[str, Any]]:
+    def _cache_keys(self, prepared: list[Prepared]) -> list[str]:
         if not self.options.use_cache:
-            return {}
-        keys = [
+            return []
+        return [
             p.request_hash
             for p in prepared
             if p.request_hash is not None and self.runtimes[p.item.model.name].cache
         ]
-        return self.store.cache_get_many(keys, datetime.now(timezone.utc)) if keys else {}
+
+    def _cache_get(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        return self.store.cache_get_many(keys, datetime.now(timezone.utc))
 
     # -- calling the model ----------------------------------------------------------------------------------
-    async def _worker(self, queue: asyncio.Queue[_Prepared | None]) -> None:
+    async def _worker(self, queue: asyncio.Queue[Prepared | None]) -> None:
         while True:
             prep = await queue.get()
             if prep is None:
@@ -218,9 +221,9 @@ class Executor:
             if self.progress.stopped:  # capped: leave the rest unsent, for `eval --resume`
                 continue
             await self._call(prep)
-            self._maybe_flush()
+            await self._maybe_flush()
 
-    async def _call(self, prep: _Prepared) -> None:
+    async def _call(self, prep: Prepared) -> None:
         item = prep.item
         runtime = self.runtimes[item.model.name]
         assert prep.messages is not None
@@ -250,7 +253,7 @@ class Executor:
         message = describe_failure(error, attempts)
         await self._finish(prep, None, error=message, error_kind=kind, attempts=attempts, latency_ms=latency)
 
-    def _remember(self, prep: _Prepared, response: ChatResponse) -> None:
+    def _remember(self, prep: Prepared, response: ChatResponse) -> None:
         now = datetime.now(timezone.utc)
         cacheable = self.options.use_cache and self.runtimes[prep.item.model.name].cache
         if cacheable and prep.request_hash is not None:
@@ -259,7 +262,7 @@ class Executor:
             self._cache_new.append((prep.request_hash, response.to_dict(), now, expires))
         self._record(prep, response)
 
-    def _record(self, prep: _Prepared, response: ChatResponse) -> None:
+    def _record(self, prep: Prepared, response: ChatResponse) -> None:
         """Put a response in the cassette being recorded, answers from the cache included."""
         item = prep.item
         if self.options.cassette is not None and prep.messages is not None:
@@ -269,7 +272,7 @@ class Executor:
     # -- results ------------------------------------------------------------------------------------------
     async def _finish(
         self,
-        prep: _Prepared,
+        prep: Prepared,
         response: ChatResponse | None,
         *,
         cached: bool = False,
@@ -331,47 +334,21 @@ class Executor:
                 passed=passed,
             )
         )
-        self._count(response, cached, cost, error, passed)
-
-    def _count(
-        self,
-        response: ChatResponse | None,
-        cached: bool,
-        cost: Decimal | None,
-        error: str | None,
-        passed: bool | None,
-    ) -> None:
-        p = self.progress
-        p.done += 1
-        if error is not None:
-            p.errors += 1
-        elif passed is False:
-            p.failed += 1
-        else:
-            p.passed += 1
-        if cached:
-            p.cached += 1
-        if response is not None:
-            p.input_tokens += response.usage.input_tokens or 0
-            p.output_tokens += response.usage.output_tokens or 0
-            if cost is None:
-                p.unknown_cost += 1
-            else:
-                p.cost += cost
-        p.judge_cost = self.calls.ledger.cost
-        cap = self.options.max_cost
-        if cap is not None and p.spend >= cap and not p.stopped and p.done < p.total:
-            p.stopped = f"cost cap ${cap:f} reached (spent ${p.spend:.6f})"
+        self.progress.count(
+            response,
+            cached,
+            cost,
+            error,
+            passed,
+            judge_cost=self.calls.ledger.cost,
+            cap=self.options.max_cost,
+        )
         if self.on_progress is not None:
-            self.on_progress(p)
-
-    def _maybe_flush(self) -> None:
-        if len(self._results) >= CHUNK or time.monotonic() - self._last_flush >= FLUSH_S:
-            self.flush()
+            self.on_progress(self.progress)
 
 
 async def _put(
-    queue: asyncio.Queue[_Prepared | None], prep: _Prepared | None, workers: list[asyncio.Task[None]]
+    queue: asyncio.Queue[Prepared | None], prep: Prepared | None, workers: list[asyncio.Task[None]]
 ) -> None:
     """queue.put that raises the error of a worker that died instead of waiting forever on a full queue."""
     if not queue.full():
@@ -380,25 +357,14 @@ async def _put(
     put = asyncio.ensure_future(queue.put(prep))
     try:
         while not put.done():
-            alive = [w for w in workers if not w.done()]
-            if not alive:
-                raise RuntimeError("the eval workers stopped before the work was done")
-            await asyncio.wait([put, *alive], return_when=asyncio.FIRST_COMPLETED)
             for worker in workers:
                 error = None if not worker.done() or worker.cancelled() else worker.exception()
                 if error is not None:
                     raise error
+            alive = [w for w in workers if not w.done()]
+            if not alive:
+                raise RuntimeError("the eval workers stopped before the work was done")
+            await asyncio.wait([put, *alive], return_when=asyncio.FIRST_COMPLETED)
     finally:
         if not put.done():
             put.cancel()
-
-
-def _chunks(items: Iterable[WorkItem], size: int) -> Iterator[list[WorkItem]]:
-    chunk: list[WorkItem] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

@@ -218,6 +218,7 @@ def run_suite(
         secrets=secrets,
         max_cost=_cap(request, suite),
         root=str(project.root),
+        fresh=run_id is None,
     )
     created = run_id is None
     if run_id is None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from llmopsctl.errors import ConfigError
 from llmopsctl.project.model import Case, Suite
+from llmopsctl.project.templating import render_cached
 from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, weighted
+from llmopsctl.scorers.registry import run_assertion
 
 
 @dataclass
@@ -30,17 +33,13 @@ class Verdict:
 
 def _render_value(value: Any, case: Case) -> Any:
     if isinstance(value, str) and ("{{" in value or "{%" in value):
-        from llmopsctl.project.templating import render
-
         context = {**case.vars, "vars": case.vars, "expected": case.expected, "metadata": case.metadata}
-        return render(value, context, what=f"assertion value of case {case.id!r}")
+        # the same template with the same values (often just `expected`) is rendered once per run
+        return render_cached(value, context, what=f"assertion value of case {case.id!r}")
     return value
 
 
 async def evaluate(suite: Suite, case: Case, ctx: ScoreContext) -> Verdict:
-    from llmopsctl.errors import ConfigError
-    from llmopsctl.scorers.registry import run_assertion
-
     verdict = Verdict()
     assertions = suite.asserts + case.asserts
     if not assertions:

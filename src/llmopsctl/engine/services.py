@@ -17,8 +17,9 @@ from llmopsctl.providers.replay import ReplayProvider, cassette_key
 from llmopsctl.scorers.base import ScorerError
 
 if TYPE_CHECKING:
-    from llmopsctl.engine.execute import Options
+    from llmopsctl.engine.progress import Options
     from llmopsctl.engine.runtime import ModelRuntime
+    from llmopsctl.engine.writer import StoreWriter
     from llmopsctl.store import Store
 
 
@@ -41,10 +42,12 @@ class ModelCalls:
         store: Store,
         runtimes: dict[str, ModelRuntime],
         options: Options,
+        writer: StoreWriter | None = None,
     ) -> None:
         self.store = store
         self.runtimes = runtimes
         self.options = options
+        self.writer = writer  # when set, the store is used only through its thread
         self.ledger = JudgeLedger()
 
     def for_result(
@@ -59,9 +62,14 @@ class ModelCalls:
             raise ScorerError(f"judge model {model!r} is not set up for this run (models available: {known})")
         return runtime
 
-    def cached(self, key: str) -> dict[str, Any] | None:
+    async def cached(self, key: str) -> dict[str, Any] | None:
         if not self.options.use_cache:
             return None
+        if self.writer is None:
+            return self._cache_get(key)
+        return await self.writer.call(self._cache_get, key)
+
+    def _cache_get(self, key: str) -> dict[str, Any] | None:
         return self.store.cache_get_many([key], datetime.now(timezone.utc)).get(key)
 
     def remember(self, key: str, value: dict[str, Any]) -> None:
@@ -111,7 +119,7 @@ class ResultServices:
             },
             32,
         )
-        hit = self.calls.cached(key) if runtime.cache else None
+        hit = await self.calls.cached(key) if runtime.cache else None
         if hit is not None:
             cached = ChatResponse.from_dict(hit)
             self._record_answer(runtime, messages, merged, cached)  # as graded answers: cached ones too
@@ -149,7 +157,7 @@ class ResultServices:
             },
             32,
         )
-        hit = self.calls.cached(key) if runtime.cache else None
+        hit = await self.calls.cached(key) if runtime.cache else None
         if hit is not None:
             stored = [list(map(float, v)) for v in hit["vectors"]]
             used = Usage.from_dict(hit.get("usage"))

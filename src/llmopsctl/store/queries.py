@@ -130,8 +130,12 @@ def to_utc_naive(value: datetime) -> datetime:
     return value.replace(tzinfo=None)
 
 
+# What json.dumps(value, sort_keys=True, ensure_ascii=False, default=str) would build on each call.
+_dump_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
+
+
 def dump_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return _dump_json(value)
 
 
 def _enc_varchar(value: Any) -> str:
@@ -195,7 +199,9 @@ def encode(table: str, column: str, sql_type: str, value: Any) -> Any:
 def check_keys(
     table: str, row: Mapping[str, Any], columns: Mapping[str, str], ignore: Iterable[str] = ()
 ) -> None:
-    unknown = set(row) - set(columns) - set(ignore)
+    unknown = row.keys() - columns.keys()
+    if unknown and ignore:
+        unknown -= set(ignore)
     if unknown:
         raise StoreError(f"unknown {table} field(s): {', '.join(sorted(unknown))}")
 

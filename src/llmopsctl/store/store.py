@@ -161,24 +161,33 @@ class Store:
 
     # --- results ------------------------------------------------------------------------------
 
-    def write_results(self, results: Sequence[dict[str, Any]], scores: Sequence[dict[str, Any]] = ()) -> None:
+    def write_results(
+        self,
+        results: Sequence[dict[str, Any]],
+        scores: Sequence[dict[str, Any]] = (),
+        *,
+        replace: bool = True,
+    ) -> None:
         """Insert results and their scores in one transaction.
 
         A result whose id exists is replaced, and the stored scores of every result id in this call
         (results' ids and scores' result_ids) are replaced by the scores given here. A "scores" key in a
-        result dict is ignored (results_for_run adds it). See queries.py for defaults.
+        result dict is ignored (results_for_run adds it). See queries.py for defaults. replace=False: rows
+        known to be new (a fresh run), plain INSERTs and no DELETE, ~35% faster; an existing key is an error.
         """
         res_rows = q.dedupe([q.result_row(r) for r in results], lambda r: str(r["id"]))
         score_rows = q.dedupe(q.score_rows(scores), lambda s: (str(s["result_id"]), int(s["idx"])))
         if not res_rows and not score_rows:
             return
-        ids = sorted({str(r["id"]) for r in res_rows} | {str(s["result_id"]) for s in score_rows})
         res_cols = q.column_lists("results", res_rows, q.RESULT_COLUMNS)
         score_cols = q.column_lists("scores", score_rows, q.SCORE_COLUMNS)
         with self._transaction("writing results") as con:
-            con.execute("DELETE FROM scores WHERE result_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids])
+            if replace:
+                ids = sorted({str(r["id"]) for r in res_rows} | {str(s["result_id"]) for s in score_rows})
+                con.execute("DELETE FROM scores WHERE result_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids])
             if res_rows:
-                con.execute(q.bulk_insert_sql("results", q.RESULT_COLUMNS), res_cols)
+                verb = "INSERT OR REPLACE" if replace else "INSERT"
+                con.execute(q.bulk_insert_sql("results", q.RESULT_COLUMNS, verb), res_cols)
             if score_rows:
                 con.execute(q.bulk_insert_sql("scores", q.SCORE_COLUMNS, "INSERT"), score_cols)
 
