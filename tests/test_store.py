@@ -522,3 +522,17 @@ def test_merge_from_counts_and_dedupes(tmp_path: Path) -> None:
             m.merge_from(junk)
         # the store is still usable after failed merges
         assert len(m.list_runs()) == 2
+
+
+def test_fresh_rows_insert_without_replacing_and_a_duplicate_is_an_error(store: Store) -> None:
+    store.create_run(make_run("r1"))
+    rows = [make_result("r1", n) for n in range(3)]
+    ids = [f"r1/{r['item_key']}" for r in rows]
+    scores = [{"result_id": i, "idx": 0, "scorer": "equals", "value": 1.0, "passed": True} for i in ids]
+    store.write_results(rows, scores, replace=False)
+    stored = store.results_for_run("r1")
+    assert [r["id"] for r in stored] == ids
+    assert all(len(r["scores"]) == 1 for r in stored)
+    with pytest.raises(StoreError):
+        store.write_results([make_result("r1", 0)], replace=False)
+    assert len(store.results_for_run("r1")) == 3  # the failed batch left nothing behind
