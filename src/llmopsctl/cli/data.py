@@ -39,7 +39,9 @@ def sql(
     if fmt is QueryFormat.json:
         typer.echo(
             json.dumps(
-                [jsonable(dict(zip(columns, row, strict=True))) for row in rows], indent=2, default=str
+                [jsonable(dict(zip(columns, row, strict=True)), exact=True) for row in rows],
+                indent=2,
+                default=str,
             )
         )
     elif fmt is QueryFormat.csv:

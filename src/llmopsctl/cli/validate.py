@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from llmopsctl.cli.context import TextOrJson, project_root
-from llmopsctl.errors import ValidationFailed
+from llmopsctl.errors import UsageError, ValidationFailed
 from llmopsctl.project.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
@@ -28,6 +28,9 @@ def validate(
 
     started = time.perf_counter()
     root = project_root()
+    missing = [str(p) for p in paths or [] if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file: {', '.join(missing)}")
     project = load_project(root, only=paths or None)
     diagnostics = sorted(set(project.diagnostics), key=lambda d: d.sort_key())
     files = len(project.files)

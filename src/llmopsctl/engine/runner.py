@@ -20,6 +20,7 @@ from llmopsctl.engine.plan import Filters, Plan, plan_suite
 from llmopsctl.engine.runtime import ModelRuntime
 from llmopsctl.errors import ConfigError, CostCapExceeded, UsageError
 from llmopsctl.project.model import ModelConfig, Project, Suite
+from llmopsctl.project.secrets import secret_env_values
 from llmopsctl.providers.base import ModelSpec
 from llmopsctl.providers.replay import Cassette
 from llmopsctl.store import Store
@@ -159,7 +160,9 @@ def build_runtimes(
         models.setdefault(name, project.models[name])
     specs = {name: (m, _spec(project, m, replay=replay)) for name, m in models.items()}
     runtimes: dict[str, ModelRuntime] = {}
-    secrets = [s.api_key for _, s in specs.values() if s.api_key]
+    # Keys of the run's models, and values of any variable named like a secret (a python model may read
+    # OPENAI_API_KEY itself and put it in an error message).
+    secrets = [s.api_key for _, s in specs.values() if s.api_key] + secret_env_values()
     for name, (model, spec) in specs.items():
         provider = provider_class(spec.provider)(spec)
         limits = model.limits

@@ -6,6 +6,7 @@ import gc
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from llmopsctl.project.model import (
     Suite,
 )
 from llmopsctl.project.schemacheck import schema_diagnostics
-from llmopsctl.project.secrets import find_secrets
+from llmopsctl.project.secrets import find_secrets, mask_secrets
 from llmopsctl.project.yamlsource import Source, SourceError, load_yaml_text, read_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -220,6 +221,11 @@ def load_project(root: Path, only: Iterable[Path] | None = None, *, keep_sources
         if not keep_sources:
             for loaded in project.files.values():
                 loaded.source = None
+    # A problem quoting a value (e.g. a literal key put in `api_key_env`) must not print the secret.
+    project.diagnostics = [
+        replace(d, message=masked) if (masked := mask_secrets(d.message)) != d.message else d
+        for d in project.diagnostics
+    ]
     return project
 
 

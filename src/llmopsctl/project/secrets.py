@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 
@@ -33,9 +34,27 @@ def find_secrets(text: str) -> Iterator[tuple[int, int, str]]:
         yield text.count("\n", 0, start) + 1, start - line_start + 1, what
 
 
-def redact(text: str, secrets: list[str]) -> str:
-    """Replace each known secret value (e.g. API keys from the environment) with a marker."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[REDACTED]")
+REDACTED = "[REDACTED]"
+# Environment variables whose values are secrets by their name, whatever they look like.
+_SECRET_NAME = re.compile(r"(API_?KEY|TOKEN|SECRET|PASSWORD)$", re.IGNORECASE)
+
+
+def mask_secrets(text: str) -> str:
+    """Replace anything that looks like a key or token (the patterns above) with a marker."""
+    for _, pattern in _COMPILED:
+        text = pattern.sub(REDACTED, text)
     return text
+
+
+def secret_env_values(environ: dict[str, str] | None = None) -> list[str]:
+    """Values of environment variables named like secrets (OPENAI_API_KEY, GITHUB_TOKEN, ...)."""
+    env = os.environ if environ is None else environ
+    return [value for name, value in env.items() if _SECRET_NAME.search(name) and len(value) >= 8]
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """Replace known secret values (e.g. API keys from the environment) and key-like strings with a marker."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, REDACTED)
+    return mask_secrets(text)

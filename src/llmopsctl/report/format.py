@@ -34,13 +34,14 @@ def pct(numerator: int, denominator: int) -> str:
     return "-" if denominator == 0 else f"{100 * numerator / denominator:.1f}%"
 
 
-def jsonable(value: Any) -> Any:
+def jsonable(value: Any, *, exact: bool = False) -> Any:
+    """JSON-ready data: Decimals become numbers, or exact strings with `exact` (money in `sql` output)."""
     if isinstance(value, Decimal):
-        return float(value)
+        return format(value, "f") if exact else float(value)
     if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v, exact=exact) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, exact=exact) for v in value]
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value

@@ -79,7 +79,7 @@ class ProgressView:
 def known_cost(p: Progress) -> Decimal | None:
     """The spend so far, or None when no call had a known cost."""
     priced = p.done - p.errors - p.unknown_cost
-    return p.cost if priced > 0 or p.unknown_cost == 0 else None
+    return p.cost if priced > 0 else None
 
 
 def summary_table(suite: str, run_id: str, rows: list[dict[str, Any]]) -> Table:
