@@ -39,13 +39,18 @@ def _pairs(values: list[str]) -> dict[str, str]:
 def baseline_update(
     suites: list[str] = typer.Argument(None, help="Suites (default: all with a run)."),
     run: str = typer.Option(
-        None, "--run", help="The run to take (default: the suite's latest complete run)."
+        None, "--run", help="The run to take (default: the suite's latest complete run of all its cases)."
+    ),
+    partial: bool = typer.Option(
+        False,
+        "--partial",
+        help="Accept a run that is incomplete or covers part of the suite (a shard, a sample).",
     ),
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
 ) -> None:
     """Write .llmops/baselines/<suite>.json from a run, in a stable format that reviews well in a PR."""
     from llmopsctl.compare.baseline import baseline_path, dumps, same_results, to_document
-    from llmopsctl.compare.sources import run_caseset
+    from llmopsctl.compare.sources import latest_full_run, run_caseset, subset_of
     from llmopsctl.engine.plan import select_suites
 
     project = open_project(strict=False)
@@ -54,12 +59,21 @@ def baseline_update(
             run_row = store.get_run(run)
             if run_row is None:
                 raise UsageError(f"no run {run!r}", hint="`llmopsctl runs list` shows the runs")
+            subset = subset_of(run_row)
+            if not partial and (run_row["status"] != "complete" or subset):
+                what = (
+                    f"is {run_row['status']}" if run_row["status"] != "complete" else f"covers only {subset}"
+                )
+                raise UsageError(
+                    f"run {run} {what}: a baseline from it would drop cases",
+                    hint="use a complete run of the whole suite, or --partial if that is what you want",
+                )
             targets = [(run_row["suite"], run)]
         else:
             names = [s.name for s in select_suites(project, suites or [])]
             targets = []
             for name in names:
-                latest = store.latest_run(name)
+                latest = latest_full_run(store, name)
                 if latest is None:
                     if suites:
                         raise UsageError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from llmopsctl.compare.baseline import baseline_path, loads
 from llmopsctl.compare.caseset import CaseSet, from_results
@@ -21,11 +22,46 @@ def run_caseset(store: Store, run_id: str) -> CaseSet:
     return from_results(f"run {run_id}", run["suite"], run, store.results_for_run(run_id))
 
 
+SUBSET_FILTERS = ("prompts", "models", "cases", "tags", "sample", "shard")
+
+
+def subset_of(run: dict[str, Any]) -> str | None:
+    """How a run was narrowed to part of its suite (filters), or None when it ran all of it."""
+    filters = (run.get("args") or {}).get("filters") or {}
+    parts = []
+    for key in SUBSET_FILTERS:
+        value = filters.get(key)
+        if value:
+            shown = (
+                "/".join(map(str, value))
+                if key == "shard"
+                else ",".join(map(str, value))
+                if isinstance(value, list)
+                else value
+            )
+            parts.append(f"{key} {shown}")
+    return "; ".join(parts) or None
+
+
+def latest_full_run(store: Store, suite: str) -> dict[str, Any] | None:
+    """The newest complete run of the whole suite (not a shard, sample or filtered part)."""
+    for run in store.list_runs(suite, limit=None):
+        if run["status"] == "complete" and subset_of(run) is None:
+            return run
+    return None
+
+
 def latest_caseset(store: Store, suite: str) -> CaseSet:
-    run = store.latest_run(suite, status=None)
+    """The head side by default: the newest complete run of the whole suite, else the newest run, labelled
+    with what it lacks (a diff of a partial run shows the missing cases as removed)."""
+    run = latest_full_run(store, suite) or store.latest_run(suite, status=None)
     if run is None:
         raise UsageError(f"suite {suite!r} has no run yet", hint=f"run `llmopsctl eval {suite}` first")
-    return run_caseset(store, run["id"])
+    caseset = run_caseset(store, run["id"])
+    notes = [n for n in (run["status"] if run["status"] != "complete" else None, subset_of(run)) if n]
+    if notes:
+        caseset.label += f" ({'; '.join(notes)})"
+    return caseset
 
 
 def _suite_is_new(root: Path, suite: str, ref: str) -> bool:
