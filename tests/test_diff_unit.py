@@ -148,16 +148,28 @@ def test_mcnemar_counts_and_exact_p_value() -> None:
     assert agg.score_diff == pytest.approx(-0.4)
 
 
-def test_repeats_are_paired_by_index_and_a_perfect_side_has_a_closed_interval() -> None:
+def test_repeats_make_one_observation_per_case_and_a_perfect_side_has_a_closed_interval() -> None:
     base = caseset(case("a", [True, True, True]), case("b", [True, True, True]))
     head = caseset(case("a", [True, False, True]), case("b", [False, False, False]))
     agg = diff(base, head).aggregate
-    assert (agg.n_pairs, agg.discordant_lost, agg.discordant_gained) == (6, 4, 0)
-    assert agg.mcnemar_p == 2 * 0.5**4
+    # Two cases, not six repeats: a passes on most repeats, b lost.
+    assert (agg.n_pairs, agg.discordant_lost, agg.discordant_gained) == (2, 1, 0)
+    assert agg.mcnemar_p == 1.0
+    assert agg.pass_rate_head == pytest.approx((2 / 3 + 0) / 2)
     assert agg.pass_ci_base is not None and agg.pass_ci_base[1] == 1.0
-    assert agg.pass_ci_base[0] == pytest.approx(wilson(6, 6)[0])
-    # A side with fewer repeats pairs only the repeats both have.
+    assert agg.pass_ci_base[0] == pytest.approx(wilson(2, 2)[0])
     assert diff(caseset(case("a", [True])), caseset(case("a", [False, True, True]))).aggregate.n_pairs == 1
+
+
+def test_more_repeats_of_a_deterministic_model_do_not_make_a_drop_more_significant() -> None:
+    def sides(repeats: int) -> tuple[CaseSet, CaseSet]:
+        base = caseset(*(case(f"c{i}", [True] * repeats) for i in range(20)))
+        head = caseset(*(case(f"c{i}", [i >= 4] * repeats) for i in range(20)))
+        return base, head
+
+    once, five = diff(*sides(1)).aggregate, diff(*sides(5)).aggregate
+    assert once.mcnemar_p == five.mcnemar_p == 2 * 0.5**4
+    assert once.score_p == five.score_p and once.pass_ci_head == five.pass_ci_head
 
 
 def test_scores_compare_pair_by_pair() -> None:
@@ -313,10 +325,10 @@ def test_judge_lists_every_failing_reason() -> None:
     regressed = ", ".join(f"p/m/d/c{i:02d}" for i in range(10))
     assert verdict.reasons[0] == f"10 regressed case(s), more than max_regressions=0: {regressed}"
     assert verdict.reasons[1:4] == [
-        "pass rate 47.4% is below min_pass_rate=90%",  # 9 of 19 paired repeats (c18 pairs its first repeat)
-        "pass rate fell from 100.0% to 47.4%, significant at 0.05 "
+        "pass rate 45.6% is below min_pass_rate=90%",  # (8 + 2/3) / 19 paired cases
+        "pass rate fell from 100.0% to 45.6%, significant at 0.05 "
         "(exact McNemar p=0.00195, 10 lost, 0 gained)",
-        "mean score fell by 0.526, more than max_score_drop=0.1, permutation p=0.00195",
+        "mean score fell by 0.544, more than max_score_drop=0.1, permutation p=0.000977",
     ]
     # c19 errored in the head: it has no cost there, so it is left out of the cost comparison.
     assert verdict.reasons[4] == "cost rose 100.0%, more than max_cost_increase_pct=10"

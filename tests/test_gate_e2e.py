@@ -136,7 +136,7 @@ def test_repeats_tell_a_flaky_case_from_a_repeatable_drop(
     ok(result, 0 if passes else 1)
     (item,) = gate_json(result)
     assert [(c["key"], c["status"]) for c in item["cases"]] == [("ask/bot/items/c05", status)]
-    assert item["aggregate"]["n_pairs"] == 30
+    assert item["aggregate"]["n_pairs"] == 10  # cases, whatever the number of repeats
     if passes:
         (case,) = item["cases"]
         assert case["reason"] == "repeats disagree: 2/3 passed" and case["pass_rate_head"] == pytest.approx(

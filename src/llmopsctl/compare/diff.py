@@ -117,42 +117,38 @@ def diff(base: CaseSet, head: CaseSet, *, pairs: dict[str, str] | None = None, s
 
 def _aggregate(cases: list[CaseDiff], base: CaseSet, head: CaseSet, seed: int) -> Aggregate:
     agg = Aggregate()
-    passed_base: list[bool] = []
-    passed_head: list[bool] = []
+    # The case is the unit of observation. Repeats of a case are not independent samples (a deterministic
+    # model repeats itself), so each case contributes its pass rate and mean score over its repeats; the
+    # tests then work on cases, and more repeats never make a drop look more significant than it is.
+    rate_base: list[float] = []
+    rate_head: list[float] = []
     score_base: list[float] = []
     score_head: list[float] = []
     for c in cases:
-        if c.base is None or c.head is None:
+        if c.base is None or c.head is None or not c.base.outcomes or not c.head.outcomes:
             continue
-        # With repeats, every repeat is an observation; repeats pair by index.
-        base_scores = (
-            c.base.scores if len(c.base.scores) == len(c.base.outcomes) else list(map(float, c.base.outcomes))
-        )
-        head_scores = (
-            c.head.scores if len(c.head.scores) == len(c.head.outcomes) else list(map(float, c.head.outcomes))
-        )
-        for b, h, bs, hs in zip(c.base.outcomes, c.head.outcomes, base_scores, head_scores, strict=False):
-            passed_base.append(b)
-            passed_head.append(h)
-            score_base.append(bs)
-            score_head.append(hs)
-    agg.n_pairs = len(passed_base)
-    if passed_base:
+        rate_base.append(sum(c.base.outcomes) / len(c.base.outcomes))
+        rate_head.append(sum(c.head.outcomes) / len(c.head.outcomes))
+        score_base.append(_mean_score(c.base))
+        score_head.append(_mean_score(c.head))
+    agg.n_pairs = len(rate_base)
+    if rate_base:
         comparison = stats.compare_paired(
             score_base,
             score_head,
-            passed_base=passed_base,
-            passed_head=passed_head,
+            passed_base=[r >= 0.5 for r in rate_base],  # a case passes when most of its repeats do
+            passed_head=[r >= 0.5 for r in rate_head],
             seed=seed,
         )
-        agg.pass_rate_base = comparison.pass_rate_base
-        agg.pass_rate_head = comparison.pass_rate_head
-        agg.pass_ci_base = comparison.pass_ci_base
-        agg.pass_ci_head = comparison.pass_ci_head
+        n = len(rate_base)
+        agg.pass_rate_base = sum(rate_base) / n
+        agg.pass_rate_head = sum(rate_head) / n
+        agg.pass_ci_base = stats.wilson_interval(sum(rate_base), n)
+        agg.pass_ci_head = stats.wilson_interval(sum(rate_head), n)
         agg.discordant_lost = comparison.b
         agg.discordant_gained = comparison.c
         agg.mcnemar_p = comparison.mcnemar_p
-        agg.cohens_h = comparison.cohens_h
+        agg.cohens_h = stats.cohens_h(agg.pass_rate_head, agg.pass_rate_base)
         agg.score_base = comparison.mean_base
         agg.score_head = comparison.mean_head
         agg.score_diff = comparison.mean_diff
@@ -175,6 +171,12 @@ def _aggregate(cases: list[CaseDiff], base: CaseSet, head: CaseSet, seed: int) -
     for name in sorted(set(base.metrics) | set(head.metrics)):
         agg.metrics[name] = (base.metrics.get(name), head.metrics.get(name))
     return agg
+
+
+def _mean_score(case: CaseStats) -> float:
+    """A case's weighted score averaged over its repeats (its pass rate when it has no scores)."""
+    scores = case.scores if len(case.scores) == len(case.outcomes) else [float(o) for o in case.outcomes]
+    return sum(scores) / len(scores)
 
 
 def _total_cost(cases: Any) -> Decimal | None:

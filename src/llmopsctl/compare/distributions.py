@@ -124,8 +124,11 @@ def _check_confidence(confidence: float) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+def wilson_interval(successes: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion ``successes / n``.
+
+    ``successes`` may be fractional: with repeated runs, the sum of per-case pass rates over ``n`` cases,
+    so that the interval's width follows the number of cases, not of repeats.
 
     Unlike the textbook Wald interval it behaves at 0% and 100% pass rates and with few cases: the
     bounds always lie in [0, 1], and they are exactly 0.0 when ``successes == 0`` and exactly 1.0
