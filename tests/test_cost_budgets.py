@@ -229,7 +229,126 @@ def test_webhook_server_error_is_a_warning_not_an_exception(
     assert url not in alerts[0].warning
     assert len(handler.received) == 3  # 2 retries
     assert [e["delivered"] for e in budget_events(store)] == [False]
-    assert check_alerts(store, webhook_settings(), datetime(2025, 3, 1, 11)) == []  # not re-sent
+    assert "the next check this day sends it again" in alerts[0].warning
+
+
+def test_failed_delivery_is_retried_by_the_next_check_then_marked_delivered(
+    store: Store, hook: tuple[str, type[_Hook]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, handler = hook
+    handler.status = 503
+    monkeypatch.setenv("TEST_BUDGET_HOOK", url)
+    monkeypatch.setattr(bud, "WEBHOOK_BACKOFF_S", 0.01)
+    store.write_results([result(1, datetime(2025, 3, 1, 9), "0.9")])
+    alerts = check_alerts(store, webhook_settings(), datetime(2025, 3, 1, 10))
+    assert [a.delivered for a in alerts] == [False] and len(handler.received) == 3
+    # still failing: the next check tries once more (one attempt, not three), and keeps it undelivered
+    alerts = check_alerts(store, webhook_settings(), datetime(2025, 3, 1, 11))
+    assert [(a.thresholds, a.delivered) for a in alerts] == [([80.0], False)]
+    assert "HTTP 503 (after 1 attempt)" in (alerts[0].warning or "")
+    assert len(handler.received) == 4
+    assert [e["delivered"] for e in budget_events(store)] == [False]
+    # the webhook is back: the alert goes out once, and is marked delivered
+    handler.status = 200
+    alerts = check_alerts(store, webhook_settings(), datetime(2025, 3, 1, 12))
+    assert [(a.thresholds, a.delivered, a.warning) for a in alerts] == [([80.0], True, None)]
+    assert len(handler.received) == 5 and "80%" in handler.received[-1][1]["text"]
+    events = budget_events(store)
+    assert [(e["threshold_pct"], e["delivered"]) for e in events] == [(80.0, True)]
+    assert events[0]["fired_at"] == datetime(2025, 3, 1, 10)  # when it was first crossed
+    assert check_alerts(store, webhook_settings(), datetime(2025, 3, 1, 13)) == []
+    assert len(handler.received) == 5
+
+
+def test_undelivered_alerts_are_not_retried_after_their_period(
+    store: Store, hook: tuple[str, type[_Hook]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, handler = hook
+    handler.status = 500
+    monkeypatch.setenv("TEST_BUDGET_HOOK", url)
+    monkeypatch.setattr(bud, "WEBHOOK_RETRIES", 0)
+    store.write_results([result(1, datetime(2025, 3, 1, 9), "0.9")])
+    assert [a.delivered for a in check_alerts(store, webhook_settings(), datetime(2025, 3, 1, 10))] == [False]
+    handler.status = 200
+    assert check_alerts(store, webhook_settings(), datetime(2025, 3, 2, 10)) == []  # a new day, no spend
+    assert len(handler.received) == 1
+    assert [e["delivered"] for e in budget_events(store)] == [False]
+
+
+def test_undelivered_and_new_thresholds_go_out_in_one_message(
+    store: Store, hook: tuple[str, type[_Hook]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, handler = hook
+    handler.status = 500
+    monkeypatch.setenv("TEST_BUDGET_HOOK", url)
+    monkeypatch.setattr(bud, "WEBHOOK_RETRIES", 0)
+    settings = webhook_settings()
+    settings["budgets"][0]["alerts"] = [50, 100]
+    store.write_results([result(1, datetime(2025, 3, 1, 9), "0.6")])
+    assert [a.thresholds for a in check_alerts(store, settings, datetime(2025, 3, 1, 10))] == [[50.0]]
+    handler.status = 200
+    store.write_results([result(2, datetime(2025, 3, 1, 11), "0.6")])
+    alerts = check_alerts(store, settings, datetime(2025, 3, 1, 12))
+    assert [(a.thresholds, a.delivered) for a in alerts] == [([50.0, 100.0], True)]
+    assert len(handler.received) == 2 and "exceeded 100%" in handler.received[-1][1]["text"]
+    assert [(e["threshold_pct"], e["delivered"]) for e in budget_events(store)] == [
+        (50.0, True),
+        (100.0, True),
+    ]
+
+
+def test_a_url_that_failed_is_not_tried_again_in_the_same_check(
+    store: Store, hook: tuple[str, type[_Hook]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, handler = hook
+    handler.status = 500
+    monkeypatch.setenv("TEST_BUDGET_HOOK", url)
+    monkeypatch.setattr(bud, "WEBHOOK_RETRIES", 0)
+    settings = webhook_settings()
+    settings["budgets"].append({**settings["budgets"][0], "name": "proj2"})
+    store.write_results([result(1, datetime(2025, 3, 1, 9), "0.9")])
+    alerts = check_alerts(store, settings, datetime(2025, 3, 1, 10))
+    assert [(a.budget, a.delivered) for a in alerts] == [("proj", False), ("proj2", False)]
+    assert len(handler.received) == 1
+    assert "not tried again in this check" in (alerts[1].warning or "")
+    handler.status = 200
+    alerts = check_alerts(store, settings, datetime(2025, 3, 1, 11))
+    assert [(a.budget, a.delivered) for a in alerts] == [("proj", True), ("proj2", True)]
+    assert len(handler.received) == 3
+
+
+def test_unset_variable_records_nothing_and_a_later_check_with_it_posts_once(
+    store: Store, hook: tuple[str, type[_Hook]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, handler = hook
+    monkeypatch.delenv("TEST_BUDGET_HOOK", raising=False)
+    store.write_results([result(1, datetime(2025, 3, 1, 9), "0.9")])
+    # a developer's local eval without the variable: a warning each time, nothing used up
+    for hour in (10, 11):
+        alerts = check_alerts(store, webhook_settings(), datetime(2025, 3, 1, hour))
+        assert [(a.thresholds, a.delivered) for a in alerts] == [([80.0], False)]
+        assert "TEST_BUDGET_HOOK is not set" in (alerts[0].warning or "")
+    assert budget_events(store) == [] and handler.received == []
+    # CI, with the variable: posted once, then never again this period
+    monkeypatch.setenv("TEST_BUDGET_HOOK", url)
+    alerts = check_alerts(store, webhook_settings(), datetime(2025, 3, 1, 12))
+    assert [(a.thresholds, a.delivered, a.warning) for a in alerts] == [([80.0], True, None)]
+    assert len(handler.received) == 1
+    assert [(e["threshold_pct"], e["delivered"]) for e in budget_events(store)] == [(80.0, True)]
+    assert check_alerts(store, webhook_settings(), datetime(2025, 3, 1, 13)) == []
+    monkeypatch.delenv("TEST_BUDGET_HOOK")
+    assert check_alerts(store, webhook_settings(), datetime(2025, 3, 1, 14)) == []  # delivered: no warning
+    assert len(handler.received) == 1
+
+
+def test_budgets_without_a_webhook_are_recorded_and_reported_once(store: Store) -> None:
+    settings = webhook_settings()
+    del settings["budgets"][0]["webhook_env"]
+    store.write_results([result(1, datetime(2025, 3, 1, 9), "0.9")])
+    alerts = check_alerts(store, settings, datetime(2025, 3, 1, 10))
+    assert [(a.thresholds, a.delivered, a.warning) for a in alerts] == [([80.0], None, None)]
+    assert [e["delivered"] for e in budget_events(store)] == [None]
+    assert check_alerts(store, settings, datetime(2025, 3, 1, 11)) == []
 
 
 def test_webhook_connection_refused_and_unset_variable(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:

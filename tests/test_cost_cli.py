@@ -99,6 +99,32 @@ def test_report_formats(proj: Path) -> None:
     assert result.exit_code == 0 and "no calls in this range" in result.stdout
 
 
+def test_report_replayed_answers_and_passes_of_unknown_cost(proj: Path) -> None:
+    write(
+        proj,
+        [
+            row("a", "0.5"),
+            row("b", "0.5", passed=False),
+            row("c", None, model_name="keyword-baseline"),  # a pass of unknown cost
+            row("r", "0", source="replay", cost_nominal_usd=Decimal("0.5"), input_tokens=9000),
+        ],
+    )
+    result = cost("report")
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "replayed" in out and "$1.00" in out  # $1 / the one pass of known cost
+    assert "cost per passing case leaves out 1 passing case of unknown cost" in out
+    assert "1 replayed answer (eval --replay, source replay) not counted in calls, tokens or spend" in out
+    doc = json.loads(cost("report", "--by", "source", "--format", "json").stdout)
+    assert [(r["source"], r["calls"], r["replayed"], r["input_tokens"]) for r in doc["rows"]] == [
+        ("eval", 3, 0, 300),
+        ("replay", 0, 1, 0),
+    ]
+    assert doc["totals"]["cost_per_pass"] == "1"
+    help_text = " ".join(cost("report", "--help").stdout.split())
+    assert "replayed" in help_text and "passes of calls of unknown cost are left out" in help_text
+
+
 def test_report_usage_errors(proj: Path) -> None:
     write(proj, [])
     assert cost("report", "--by", "colour").exit_code == 2

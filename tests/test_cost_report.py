@@ -299,3 +299,85 @@ def test_judge_call_defaults_and_unknown_keys(store: Store) -> None:
         write_judge_calls(store, [{"result_id": "x/y", "colour": "red"}])
     with pytest.raises(StoreError, match="needs an id or a result_id"):
         write_judge_calls(store, [{"model_name": "j"}])
+
+
+def test_replayed_answers_are_their_own_source_and_not_calls(store: Store) -> None:
+    before = cost_report(store, **MARCH).totals
+    store.write_results(
+        [
+            res(
+                f"replay{n}",
+                datetime(2025, 3, 12),
+                source="replay",
+                input_tokens=5000,
+                output_tokens=500,
+                cost_usd=D(0),  # nothing spent
+                cost_nominal_usd=D("0.5"),  # the list price
+            )
+            for n in range(2)
+        ]
+    )
+    write_judge_calls(  # the replayed answer's judge, replayed too
+        store,
+        [
+            {
+                "result_id": "run1/replay0",
+                "model_name": "judge",
+                "input_tokens": 900,
+                "output_tokens": 9,
+                "cost_usd": D(0),
+                "cost_nominal_usd": D("0.009"),
+                "created_at": datetime(2025, 3, 12),
+            }
+        ],
+    )
+    report = cost_report(store, **MARCH)
+    t = report.totals
+    keys = ("spend", "calls", "input_tokens", "output_tokens", "unknown_cost", "cached_calls")
+    assert {k: t[k] for k in keys} == {k: before[k] for k in keys}
+    assert (t["cache_savings"], t["passed"], t["cost_per_pass"]) == (D("0.02"), 2, D("0.005"))
+    assert t["replayed"] == 3 and before["replayed"] == 0
+    rows = {r["source"]: r for r in cost_report(store, by=["source"], **MARCH).rows}
+    assert list(rows) == ["eval", "judge", "replay"]
+    assert (rows["replay"]["calls"], rows["replay"]["replayed"], rows["replay"]["spend"]) == (0, 3, D(0))
+    assert rows["replay"]["input_tokens"] == 0 and rows["replay"]["cost_per_pass"] is None
+    assert (rows["eval"]["calls"], rows["judge"]["calls"]) == (3, 2)
+    md = render_markdown(cost_report(store, by=["source"], **MARCH))
+    assert md.startswith("| source | spend | calls |") and "| replayed |" in md.splitlines()[0]
+    assert "| replay | $0 | 0 |" in md
+    assert "3 replayed answers (eval --replay, source replay) not counted in calls, tokens or spend" in md
+    assert "replayed" not in render_markdown(
+        cost_report(store, since=datetime(2025, 2, 1), until=MARCH["since"])
+    )
+    doc = json.loads(render_json(report))
+    assert doc["totals"]["replayed"] == 3
+    (csv_row,) = csv.DictReader(io.StringIO(render_csv(report)))
+    assert csv_row["replayed"] == "3"
+    review = monthly_review(store, {}, parse_month("2025-03"))
+    assert review["totals"]["calls"] == 5 and review["totals"]["replayed"] == 3
+    assert [s["source"] for s in review["sources"]] == ["eval", "judge", "replay"]
+    md = review_markdown(review)
+    assert "| replay | $0 | 0 (+3 replayed) |" in md and "- 3 replayed answers" in md
+
+
+def test_cost_per_passing_case_leaves_out_passes_of_unknown_cost(store: Store) -> None:
+    # two more passes of a model without a price: they cannot be divided into the known spend
+    store.write_results(
+        [res(f"u{n}", datetime(2025, 3, 12), model_name="local", cost_usd=None) for n in range(2)]
+    )
+    report = cost_report(store, **MARCH)
+    t = report.totals
+    assert (t["eval_spend"], t["passed"], t["passed_unknown_cost"]) == (D("0.01"), 4, 2)
+    assert t["cost_per_pass"] == D("0.005")  # $0.01 / the 2 passes of known cost, not / 4
+    rows = {r["model"]: r for r in cost_report(store, by=["model"], **MARCH).rows}
+    assert rows["local"]["cost_per_pass"] is None and rows["local"]["passed_unknown_cost"] == 2
+    assert rows["m1"]["cost_per_pass"] == D("0.01")
+    note = "leaves out 2 passing cases of unknown cost"
+    assert f"cost per passing case {note}" in render_markdown(report)
+    assert json.loads(render_json(report))["totals"]["passed_unknown_cost"] == 2
+    md = review_markdown(monthly_review(store, {}, parse_month("2025-03")))
+    assert f"cost per passing case: $0.005 ($0.05 in 2025-02, -90.0%) — {note}" in md
+    # without passes of unknown cost, no note
+    assert "leaves out" not in render_markdown(
+        cost_report(store, since=datetime(2025, 2, 1), until=MARCH["since"])
+    )

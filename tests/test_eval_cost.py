@@ -240,7 +240,32 @@ def test_replayed_answers_are_priced_as_recorded(tmp_path: Path, server: FakeLLM
         # Nothing is spent on a replay; what the call would cost stays in the nominal cost.
         assert replayed[name]["cost_usd"] == 0
         assert replayed[name]["cost_nominal_usd"] == recorded[name]["cost_usd"]
+        assert (recorded[name]["source"], replayed[name]["source"]) == ("eval", "replay")
     assert replayed["catalogue"]["cost_nominal_usd"] is None
+
+
+def test_cost_report_keeps_replayed_answers_out_of_calls_and_tokens(
+    tmp_path: Path, server: FakeLLMServer
+) -> None:
+    root = write_project(tmp_path / "proj", port=server.port, cases=2, models=[PRICED])
+    eval_json(root, "--record")
+    report = cli("-C", root, "cost", "report", "--format", "json")
+    assert report.exit_code == 0, report.output
+    live = json.loads(report.stdout)["totals"]
+    assert live["calls"] == 2 and live["replayed"] == 0
+    for _ in range(2):
+        eval_json(root, "--replay")
+    report = cli("-C", root, "cost", "report", "--format", "json")
+    totals = json.loads(report.stdout)["totals"]
+    for key in ("calls", "spend", "input_tokens", "output_tokens", "passed", "cost_per_pass"):
+        assert totals[key] == live[key], key
+    assert totals["replayed"] == 4
+    report = cli("-C", root, "cost", "report", "--by", "source", "--format", "json")
+    by_source = {row["source"]: row for row in json.loads(report.stdout)["rows"]}
+    assert set(by_source) == {"eval", "replay"}
+    assert (by_source["replay"]["calls"], by_source["replay"]["replayed"]) == (0, 4)
+    table = cli("-C", root, "cost", "report", "--by", "source")
+    assert table.exit_code == 0 and "4 replayed answers" in " ".join(table.stdout.split())
 
 
 # --- budget alerts --------------------------------------------------------------------------------------

@@ -131,34 +131,36 @@ def test_faults_are_retried_and_a_case_failing_every_attempt_is_one_error_row(tm
         root = write_project(tmp_path / "proj", port=server.port, cases=9, models=[PRICED])
         data = eval_json(root, code=1)
         counts = {c: server.count(f"w-{c}") for c in ("q001", "q002", "q007", "q009")}
-    assert (data["cases"], data["passed"], data["failed"], data["errors"]) == (9, 6, 1, 2)
+        assert (data["cases"], data["passed"], data["failed"], data["errors"]) == (9, 6, 1, 2)
 
-    rows = results(root, data["run_id"])
-    assert len(rows) == 9 and len({r["item_key"] for r in rows}) == 9  # nothing lost, nothing twice
-    cases = by_case(rows)
-    assert cases["q001"]["attempts"] == 1
-    for cid in ("q002", "q003", "q004", "q005", "q006"):
-        assert cases[cid]["attempts"] == 2 and cases[cid]["error"] is None, cid
-        assert cases[cid]["passed"] is True and cases[cid]["output"] == f"w-{cid}"
-    gave_up = cases["q007"]
-    assert gave_up["error_kind"] == "provider" and gave_up["attempts"] == 3 and gave_up["passed"] is None
-    assert "HTTP 503" in gave_up["error"] and "gave up after 3 attempts" in gave_up["error"]
-    assert "priced" in gave_up["error"] and gave_up["output"] is None and gave_up["cost_usd"] is None
-    rejected = cases["q009"]
-    assert (
-        rejected["attempts"] == 1 and "HTTP 400" in rejected["error"] and rejected["error_kind"] == "provider"
-    )
-    wrong = cases["q008"]  # a failed assertion is not an error
-    assert wrong["error"] is None and wrong["passed"] is False
-    assert counts == {"q001": 1, "q002": 2, "q007": 3, "q009": 1}
-    (run,) = query(db_path(root), "SELECT status FROM runs")
-    assert run["status"] == "incomplete"
+        rows = results(root, data["run_id"])
+        assert len(rows) == 9 and len({r["item_key"] for r in rows}) == 9  # nothing lost, nothing twice
+        cases = by_case(rows)
+        assert cases["q001"]["attempts"] == 1
+        for cid in ("q002", "q003", "q004", "q005", "q006"):
+            assert cases[cid]["attempts"] == 2 and cases[cid]["error"] is None, cid
+            assert cases[cid]["passed"] is True and cases[cid]["output"] == f"w-{cid}"
+        gave_up = cases["q007"]
+        assert gave_up["error_kind"] == "provider" and gave_up["attempts"] == 3 and gave_up["passed"] is None
+        assert "HTTP 503" in gave_up["error"] and "gave up after 3 attempts" in gave_up["error"]
+        assert "priced" in gave_up["error"] and gave_up["output"] is None and gave_up["cost_usd"] is None
+        rejected = cases["q009"]
+        assert (
+            rejected["attempts"] == 1
+            and "HTTP 400" in rejected["error"]
+            and rejected["error_kind"] == "provider"
+        )
+        wrong = cases["q008"]  # a failed assertion is not an error
+        assert wrong["error"] is None and wrong["passed"] is False
+        assert counts == {"q001": 1, "q002": 2, "q007": 3, "q009": 1}
+        (run,) = query(db_path(root), "SELECT status FROM runs")
+        assert run["status"] == "incomplete"
 
-    # the errors are what --resume retries; the server has recovered by now
-    with FakeLLMServer() as server:
-        write_project(root, port=server.port, cases=9, models=[PRICED])
+        # the errors are what --resume retries; the server has recovered by now
+        server.faults.clear()
+        before = server.count()
         resumed = eval_json(root, "--resume", data["run_id"])
-        assert server.count() == 2 and resumed["cases"] == 2 and resumed["errors"] == 0
+        assert server.count() - before == 2 and resumed["cases"] == 2 and resumed["errors"] == 0
     rows = results(root, data["run_id"])
     assert len(rows) == 9 and not any(r["error"] for r in rows)
     assert sum(1 for r in rows if r["passed"] is False) == 1

@@ -86,7 +86,10 @@ def report(
     """Spend, calls, tokens by kind, cache hits and savings, and cost per passing case.
 
     Counts eval results and model-graded scorers' (judge) calls; calls without a known price are
-    reported as unknown cost, never as $0.
+    reported as unknown cost, never as $0. Answers replayed from a cassette (`eval --replay`) are no
+    calls: they spend nothing and are left out of calls, tokens and spend, counted only as `replayed`
+    (source `replay` with --by source). Cost per passing case is the known eval spend divided by the
+    passing cases whose cost is known; passes of calls of unknown cost are left out (and said so).
     """
     from llmopsctl.cost import report as rep
 
@@ -105,15 +108,9 @@ def report(
     elif fmt is ReportFormat.md:
         typer.echo(rep.render_markdown(result), nl=False)
     else:
-        _print_table(*rep.table_rows(result) if result.keys else _totals_table(result))
+        _print_table(*rep.table_rows(result) if result.keys else rep.totals_table(result))
         for note in rep.footnotes(result):
             typer.echo(note)
-
-
-def _totals_table(result: Any) -> tuple[list[str], list[list[str]]]:
-    from llmopsctl.cost import report as rep
-
-    return [h for _, h in rep.COLUMNS], [[rep.cell(k, result.totals.get(k)) for k, _ in rep.COLUMNS]]
 
 
 def _print_table(head: list[str], body: list[list[str]]) -> None:
@@ -134,7 +131,9 @@ def budget(
     fmt: TableOrJson = typer.Option(TableOrJson.table, "--format", "-f"),
     at: str = typer.Option(None, "--at", help="Judge the budgets as of this date-time (UTC; default: now)."),
     notify: bool = typer.Option(
-        False, "--notify", help="Also record and send the alerts of thresholds newly crossed (once each)."
+        False,
+        "--notify",
+        help="Also record and send the alerts of thresholds newly crossed (once each; a failed post again).",
     ),
     db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:

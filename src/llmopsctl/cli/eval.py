@@ -73,6 +73,8 @@ def eval_command(
     err = console(stderr=True)
     with open_store(project, db) as store:
         if resume:
+            if suites:
+                raise UsageError("--resume takes no suite names: the run knows its suite")
             run = store.get_run(resume)
             if run is None:
                 raise UsageError(

@@ -8,8 +8,8 @@
         alerts: [50, 80, 100]          # percent of amount_usd (default [100])
         webhook_env: SLACK_WEBHOOK_URL # NAME of the variable holding a Slack-compatible webhook URL
 
-Spend counts eval results and judge calls (see store.costs). `now` is a parameter everywhere, so
-tests (and reports) can put it anywhere, month and year ends included.
+Spend counts eval results and judge calls, not replayed answers (see store.costs). `now` is a parameter
+everywhere, so tests (and reports) can put it anywhere, month and year ends included.
 """
 
 from __future__ import annotations
@@ -22,7 +22,12 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from llmopsctl.store.costs import aggregate_calls, record_budget_events, set_budget_events_delivered
+from llmopsctl.store.costs import (
+    aggregate_calls,
+    budget_events,
+    record_budget_events,
+    set_budget_events_delivered,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -180,58 +185,104 @@ def check_alerts(
     """Record and send the alerts of budgets whose spend crossed a threshold in the current period.
 
     A (budget, period, threshold) is recorded once in budget_events, so it alerts once however often this
-    runs. Thresholds crossed together make one message. The message ({"text": ...}, Slack-compatible) is
-    POSTed to the URL in the variable named by the budget's webhook_env; a failing webhook never raises:
-    the alert comes back with delivered=False and a warning (and is not retried later). Needs a writable
-    store.
+    runs. Thresholds crossed together make one message. Budgets without webhook_env: recorded (delivered
+    NULL) and returned once. Budgets with webhook_env: the message ({"text": ...}, Slack-compatible) is
+    POSTed to the URL in that variable.
+    - variable unset: the alert comes back with a warning every time, and nothing is recorded, so a later
+      run with the variable set (CI) still sends it;
+    - delivery failed: recorded with delivered=False and the alert comes back with a warning; the next
+      check sends the undelivered thresholds of the current period again (with any new ones, in one
+      message), until delivered or the period ends.
+    Bounded: a retry of an earlier failure is one attempt, a URL that failed is not tried again in the
+    same check, and a failing webhook never raises. Needs a writable store.
     """
     alerts: list[Alert] = []
     client = http_client
     owned = False
+    failed_urls: dict[str, str] = {}  # URL -> what went wrong, in this check
     try:
         for status in budget_status(store, settings, now):
             crossed = status.crossed
             if not crossed:
                 continue
             budget = status.budget
-            events = [
-                {
-                    "budget": budget.name,
-                    "period_start": status.period_start,
-                    "threshold_pct": t,
-                    "spend_usd": status.spend,
-                    "amount_usd": budget.amount,
-                    "fired_at": now,
-                    "delivered": None,
-                }
-                for t in crossed
-            ]
-            new = sorted(float(e["threshold_pct"]) for e in record_budget_events(store, events))
-            if not new:
+            recorded = {
+                float(e["threshold_pct"]): e["delivered"]
+                for e in budget_events(store, budget.name, status.period_start)
+            }
+            fresh = [t for t in crossed if t not in recorded]
+            if not budget.webhook_env:
+                new = sorted(float(e["threshold_pct"]) for e in _record(store, status, fresh, now, None))
+                if new:
+                    alerts.append(_alert(status, new))
                 continue
-            alert = _alert(status, new)
-            if budget.webhook_env:
-                url = os.environ.get(budget.webhook_env, "").strip()
-                if not url:
+            # Recorded but not delivered (a failed webhook), and still crossed: send again.
+            retry = [t for t in crossed if recorded.get(t, True) is False]
+            url = os.environ.get(budget.webhook_env, "").strip()
+            if not url:
+                pending = sorted({*fresh, *retry})
+                if pending:
+                    alert = _alert(status, pending)
                     alert.delivered = False
-                    alert.warning = f"budget alert not sent: the variable {budget.webhook_env} is not set"
-                else:
-                    if client is None:
-                        import httpx
+                    alert.warning = (
+                        f"budget alert not sent: the variable {budget.webhook_env} is not set "
+                        "(it is sent by the next check that has it)"
+                    )
+                    alerts.append(alert)
+                continue
+            # Recorded as undelivered first: a run stopped before the update below sends it again later.
+            new = [float(e["threshold_pct"]) for e in _record(store, status, fresh, now, False)]
+            pending = sorted({*new, *retry})
+            if not pending:
+                continue
+            alert = _alert(status, pending)
+            if url in failed_urls:
+                error: str | None = f"{failed_urls[url]} (not tried again in this check)"
+            else:
+                if client is None:
+                    import httpx
 
-                        client, owned = httpx.Client(timeout=WEBHOOK_TIMEOUT_S), True
-                    error = post_webhook(client, url, {"text": alert.message})
-                    alert.delivered = error is None
-                    if error is not None:
-                        alert.warning = (
-                            f"budget alert {budget.name!r} not delivered to ${budget.webhook_env}: {error}"
-                        )
-                set_budget_events_delivered(store, budget.name, status.period_start, new, alert.delivered)
+                    client, owned = httpx.Client(timeout=WEBHOOK_TIMEOUT_S), True
+                # A first delivery retries on its own; resending an earlier failure is one attempt.
+                error = post_webhook(
+                    client, url, {"text": alert.message}, retries=WEBHOOK_RETRIES if new else 0
+                )
+                if error is not None:
+                    failed_urls[url] = error
+            alert.delivered = error is None
+            if error is not None:
+                alert.warning = (
+                    f"budget alert {budget.name!r} not delivered to ${budget.webhook_env}: {error}; "
+                    f"the next check this {budget.period} sends it again"
+                )
+            set_budget_events_delivered(store, budget.name, status.period_start, pending, alert.delivered)
             alerts.append(alert)
     finally:
         if owned and client is not None:
             client.close()
     return alerts
+
+
+def _record(
+    store: Store, status: BudgetStatus, thresholds: list[float], now: datetime, delivered: bool | None
+) -> list[dict[str, Any]]:
+    """Record the budget events of `thresholds`; the ones recorded now (not already there)."""
+    if not thresholds:
+        return []
+    budget = status.budget
+    events = [
+        {
+            "budget": budget.name,
+            "period_start": status.period_start,
+            "threshold_pct": t,
+            "spend_usd": status.spend,
+            "amount_usd": budget.amount,
+            "fired_at": now,
+            "delivered": delivered,
+        }
+        for t in thresholds
+    ]
+    return record_budget_events(store, events)
 
 
 def _alert(status: BudgetStatus, thresholds: list[float]) -> Alert:
@@ -289,7 +340,7 @@ def post_webhook(
         error = f"HTTP {response.status_code}"
         if response.status_code != 429 and response.status_code < 500:
             return error
-    return f"{error} (after {retries + 1} attempts)"
+    return f"{error} (after {retries + 1} attempt{'s' if retries else ''})"
 
 
 def _first_line(exc: BaseException, url: str) -> str:

@@ -35,6 +35,7 @@ COLUMNS = (
     ("cache_savings", "cache saved"),
     ("cost_per_pass", "$/passing case"),
 )
+REPLAYED_COLUMN = ("replayed", "replayed")  # shown when the range holds replayed answers
 
 
 @dataclass
@@ -49,6 +50,11 @@ class CostReport:
     @property
     def keys(self) -> list[str]:
         return (["period_start"] if self.period else []) + self.by
+
+    @property
+    def columns(self) -> tuple[tuple[str, str], ...]:
+        """(key, heading) of the numbers shown: COLUMNS, and `replayed` when there are any."""
+        return (*COLUMNS, REPLAYED_COLUMN) if self.totals.get("replayed") else COLUMNS
 
 
 def parse_dims(text: str | None) -> list[str]:
@@ -76,14 +82,34 @@ def cost_report(
 
 
 def with_derived(row: dict[str, Any]) -> dict[str, Any]:
-    """Add cache_hit_rate (cached calls / calls) and cost_per_pass (eval spend / passed eval cases)."""
+    """Add cache_hit_rate (cached calls / calls) and cost_per_pass: known eval spend / passed eval cases
+    whose cost is known (passes of calls of unknown cost are left out: passed_unknown_cost)."""
     out = dict(row)
     calls = int(out.get("calls") or 0)
     out["cache_hit_rate"] = out["cached_calls"] / calls if calls else None
-    passed = int(out.get("passed") or 0)
+    passed = int(out.get("passed") or 0) - int(out.get("passed_unknown_cost") or 0)
     eval_spend = out.get("eval_spend")
-    out["cost_per_pass"] = eval_spend / passed if passed and eval_spend is not None else None
+    out["cost_per_pass"] = eval_spend / passed if passed > 0 and eval_spend is not None else None
     return out
+
+
+def cost_per_pass_note(row: dict[str, Any]) -> str | None:
+    """What cost per passing case leaves out (passes of unknown cost), if anything."""
+    left_out = int(row.get("passed_unknown_cost") or 0)
+    if not left_out:
+        return None
+    cases = "case" if left_out == 1 else "cases"
+    return f"leaves out {left_out} passing {cases} of unknown cost"
+
+
+def replay_note(row: dict[str, Any]) -> str | None:
+    replayed = int(row.get("replayed") or 0)
+    if not replayed:
+        return None
+    return (
+        f"{replayed} replayed answer{'s' if replayed != 1 else ''} (eval --replay, source replay) "
+        "not counted in calls, tokens or spend"
+    )
 
 
 # --- rendering ---------------------------------------------------------------------------------------
@@ -150,14 +176,20 @@ def heading(key: str) -> str:
 
 
 def table_rows(report: CostReport) -> tuple[list[str], list[list[str]]]:
-    keys = report.keys
-    head = [heading(k) for k in keys] + [h for _, h in COLUMNS]
+    keys, columns = report.keys, report.columns
+    head = [heading(k) for k in keys] + [h for _, h in columns]
     body = [
-        [cell(k, row.get(k)) for k in keys] + [cell(k, row.get(k)) for k, _ in COLUMNS] for row in report.rows
+        [cell(k, row.get(k)) for k in keys] + [cell(k, row.get(k)) for k, _ in columns] for row in report.rows
     ]
     if report.rows and keys:
-        body.append(["total"] + [""] * (len(keys) - 1) + [cell(k, report.totals.get(k)) for k, _ in COLUMNS])
+        body.append(["total"] + [""] * (len(keys) - 1) + [cell(k, report.totals.get(k)) for k, _ in columns])
     return head, body
+
+
+def totals_table(report: CostReport) -> tuple[list[str], list[list[str]]]:
+    """The one-row table of the totals (a report without --by or --period)."""
+    columns = report.columns
+    return [h for _, h in columns], [[cell(k, report.totals.get(k)) for k, _ in columns]]
 
 
 def footnotes(report: CostReport) -> list[str]:
@@ -167,15 +199,17 @@ def footnotes(report: CostReport) -> list[str]:
         notes.append(f"unknown cost for {totals['unknown_cost']} calls (not counted in spend)")
     if totals["cache_savings_unknown"]:
         notes.append(f"{totals['cache_savings_unknown']} cached answers have no known list price")
+    if left_out := cost_per_pass_note(totals):
+        notes.append(f"cost per passing case {left_out}")
+    if replayed := replay_note(totals):
+        notes.append(replayed)
     if not totals["calls"]:
         notes.append("no calls in this range")
     return notes
 
 
 def render_markdown(report: CostReport) -> str:
-    head, body = table_rows(report)
-    if not report.keys:
-        body = [[cell(k, report.totals.get(k)) for k, _ in COLUMNS]]
+    head, body = table_rows(report) if report.keys else totals_table(report)
     lines = [markdown_table(head, body)]
     lines.extend(f"\n_{note}_" for note in footnotes(report))
     return "\n".join(lines) + "\n"
@@ -196,6 +230,8 @@ def render_csv(report: CostReport) -> str:
         "cache_savings_unknown",
         "eval_calls",
         "passed",
+        "passed_unknown_cost",
+        "replayed",
     ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -10,7 +10,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from llmopsctl.cost.budgets import load_budgets, period_bounds
-from llmopsctl.cost.report import cell, exact, markdown_table, money, plain_row, with_derived
+from llmopsctl.cost.report import (
+    cell,
+    cost_per_pass_note,
+    exact,
+    markdown_table,
+    money,
+    plain_row,
+    replay_note,
+    with_derived,
+)
 from llmopsctl.errors import UsageError
 from llmopsctl.store.costs import aggregate_calls
 
@@ -105,8 +114,10 @@ def _top(now: dict[Any, dict[str, Any]], before: dict[Any, dict[str, Any]], key:
                 "previous": prev,
                 **_change(spend, prev),
                 "calls": row["calls"],
+                "replayed": row["replayed"],
                 "unknown_cost": row["unknown_cost"],
                 "cost_per_pass": row["cost_per_pass"],
+                "passed_unknown_cost": row["passed_unknown_cost"],
             }
         )
     rows.sort(key=lambda r: (-r["spend"], str(r[key])))
@@ -145,11 +156,14 @@ def review_markdown(review: dict[str, Any]) -> str:
         f"of which {this['cached_calls']} answered from the cache ({_rate(this)})",
         f"- cache savings: {money(this['cache_savings'])} ({money(prev['cache_savings'])} in {before})",
         f"- cost per passing case: {per_pass_now} ({per_pass_before} in {before}"
-        f"{_trend(this['cost_per_pass'], prev['cost_per_pass'])})",
+        f"{_trend(this['cost_per_pass'], prev['cost_per_pass'])})"
+        + (f" — {note}" if (note := cost_per_pass_note(this)) else ""),
         f"- unknown-cost calls: {this['unknown_cost']} ({prev['unknown_cost']} in {before})"
         + (" — their spend is not counted above" if this["unknown_cost"] else ""),
-        "",
     ]
+    if note := replay_note(this):
+        out.append(f"- {note}")
+    out.append("")
     out += ["## Teams", ""]
     if review["teams"]:
         body = [
@@ -176,7 +190,7 @@ def review_markdown(review: dict[str, Any]) -> str:
             [
                 str(r[key] or "(none)"),
                 _spent(r),
-                str(r["calls"]),
+                str(r["calls"]) + (f" (+{r['replayed']} replayed)" if r["replayed"] else ""),
                 money(r["previous"]),
                 _delta(r),
                 cell("cost_per_pass", r["cost_per_pass"]),

@@ -332,6 +332,7 @@ class Executor:
                 error_kind=error_kind,
                 score=score,
                 passed=passed,
+                source="replay" if runtime.replayed else "eval",
             )
         )
         self.progress.count(

@@ -47,6 +47,7 @@ def result_row(
     error_kind: str | None,
     score: float | None,
     passed: bool | None,
+    source: str = "eval",  # "replay" for an answer replayed from a cassette: nothing spent, no call made
 ) -> dict[str, Any]:
     usage = response.usage.to_dict() if response is not None else {}
     return {
@@ -81,7 +82,7 @@ def result_row(
         "price_version": priced.version if priced else None,
         "team": item.prompt.team or item.suite.data.get("team"),
         "owner": item.prompt.data.get("owner") or item.suite.data.get("owner"),
-        "source": "eval",
+        "source": source,
         "cached": cached,
         "attempts": attempts,
         "error": error,

@@ -148,7 +148,14 @@ def judge_models(suite: Suite, plan: Plan) -> set[str]:
 def build_runtimes(
     project: Project, plan: Plan, replay: Cassette | None
 ) -> tuple[dict[str, ModelRuntime], list[str]]:
-    """Providers for the plan's models and the judges its assertions use; every key is checked first."""
+    """Providers for the plan's models and the judges its assertions use; every key is checked first.
+
+    A python model's function is imported here, before any case runs: one that cannot be loaded is a
+    configuration error (ConfigError), not an error on every case.
+    """
+    from llmopsctl.errors import ProviderError
+    from llmopsctl.project.secrets import redact
+    from llmopsctl.providers.python import PythonProvider
     from llmopsctl.providers.registry import provider_class
 
     models = {m.name: m for m in plan.models}
@@ -165,6 +172,14 @@ def build_runtimes(
     secrets = [s.api_key for _, s in specs.values() if s.api_key] + secret_env_values()
     for name, (model, spec) in specs.items():
         provider = provider_class(spec.provider)(spec)
+        if isinstance(provider, PythonProvider):
+            try:
+                provider.load()
+            except ProviderError as exc:
+                where = project.rel(model.path)
+                raise ConfigError(  # what the import raised may quote a key the module read
+                    redact(f"{where}: {exc.message}", secrets), hint=exc.hint or f"fix `model:` in {where}"
+                ) from exc
         limits = model.limits
         runtimes[name] = ModelRuntime(
             provider=provider,
@@ -196,6 +211,7 @@ def run_suite(
     filters = request.filters
     run_id = request.resume
     done: set[str] = set()
+    previous: dict[str, Any] | None = None
     if run_id is not None:
         previous = store.get_run(run_id)
         if previous is None:
@@ -204,9 +220,14 @@ def run_suite(
             )
         if previous["suite"] != suite.name:
             raise UsageError(f"run {run_id} is of suite {previous['suite']!r}, not {suite.name!r}")
-        filters = Filters.from_dict((previous.get("args") or {}).get("filters") or {})
+        args = previous.get("args") or {}
+        filters = Filters.from_dict(args.get("filters") or {})
+        if args.get("cache") is False:  # a run started with --no-cache resumes without the cache too
+            request.use_cache = False
         done = store.done_item_keys(run_id)
     plan = plan_suite(project, suite, filters)
+    if previous is not None:
+        _check_unchanged(previous, plan)
     cassette: Cassette | None = None
     if request.replay or request.record:
         cassette = Cassette(cassette_path(project, suite.name))
@@ -266,6 +287,28 @@ def run_suite(
         if cassette is not None and request.record:
             cassette.save(secrets)
     return RunOutcome(run_id, suite.name, status, progress, plan.size, len(done))
+
+
+def _check_unchanged(previous: dict[str, Any], plan: Plan) -> None:
+    """A resumed run must use the files it started with, or its results would mix two configurations."""
+    recorded = previous.get("hashes") or {}
+    now = {
+        "prompts": {p.name: p.hash for p in plan.prompts},
+        "models": {m.name: m.hash for m in plan.models},
+        "datasets": {d.name: d.hash for d, _ in plan.datasets},
+    }
+    changed = [
+        f"{kind[:-1]} {name!r}"
+        for kind, hashes in now.items()
+        for name, digest in sorted(hashes.items())
+        if (recorded.get(kind) or {}).get(name) not in (None, digest)
+    ]
+    if changed or previous.get("suite_hash") not in (None, plan.suite.hash):
+        what = ", ".join(changed + (["the suite"] if previous.get("suite_hash") != plan.suite.hash else []))
+        raise UsageError(
+            f"cannot resume run {previous['id']}: {what} changed since it started",
+            hint="start a new run with `llmopsctl eval` (or restore the files to resume this one)",
+        )
 
 
 def _cap(request: RunRequest, suite: Suite) -> Decimal | None:

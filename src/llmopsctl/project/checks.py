@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from llmopsctl.project.diagnostics import Diagnostic, JsonPath, format_json_path
-from llmopsctl.project.model import Dataset, LoadedFile, Project, Prompt, Suite
+from llmopsctl.project.model import Dataset, LoadedFile, ModelConfig, Project, Prompt, Suite
 from llmopsctl.project.schemacheck import did_you_mean
 from llmopsctl.project.templating import TemplateProblem, variables_of
 
@@ -368,13 +368,34 @@ def _check_models(ctx: _Ctx) -> None:
                 f"(known: {', '.join(sorted(known))})",
                 "reference",
             )
-        if model.provider == "python" and ":" not in model.model:
-            ctx.add(
-                model.path,
-                ("model",),
-                "a python model is `module:function` or `path/file.py:function`",
-                "schema",
-            )
+        if model.provider == "python":
+            _check_python_model(ctx, model)
+
+
+def _check_python_model(ctx: _Ctx, model: ModelConfig) -> None:
+    """The reference of a `provider: python` model, checked as the provider loads it but without running
+    the user's code: the file exists, compiles and defines the function, or the module can be found."""
+    from llmopsctl.userfunc import MODEL_ARGUMENTS, static_problem
+
+    module_ref, sep, attr = model.model.rpartition(":")
+    module_ref, attr = module_ref.strip(), attr.strip()
+    if not sep or not module_ref or not attr:
+        ctx.add(
+            model.path,
+            ("model",),
+            "a python model is `module:function` or `path/file.py:function`",
+            "schema",
+        )
+        return
+    root_option = (model.data.get("options") or {}).get("root")
+    # As the provider resolves it (a relative `options.root` is relative to the working directory).
+    root = Path(str(root_option)).expanduser().resolve() if root_option else ctx.project.root
+    try:
+        problem = static_problem(root, module_ref, attr, offered=MODEL_ARGUMENTS)
+    except Exception as exc:  # a check that crashes is reported, not raised
+        problem = f"could not check {model.model!r}: {type(exc).__name__}: {exc}"
+    if problem is not None:
+        ctx.add(model.path, ("model",), problem, "reference")
 
 
 def _check_teams(ctx: _Ctx) -> None:

@@ -32,7 +32,7 @@ from llmopsctl.providers.base import ChatRequest, ChatResponse, ModelSpec, Usage
 from llmopsctl.providers.http import merged_params, truncate
 from llmopsctl.userfunc import UserFuncError
 
-ARGUMENTS = ("vars", "messages", "params", "case_id", "metadata")
+ARGUMENTS = userfunc.MODEL_ARGUMENTS
 _USAGE_FIELDS = frozenset(Usage().to_dict())
 _FILE_MODULES: dict[str, ModuleType] = {}  # resolved file path -> module, shared by all instances
 

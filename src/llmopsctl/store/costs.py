@@ -1,14 +1,18 @@
 """Cost queries on the results database: judge calls, spend aggregates and budget alert events.
 
 Spend is read from one stream of "calls", a UNION ALL of
-- results (source = results.source, 'eval' by default): rows that got an answer (or report usage or cost);
-  a provider error or a render error is not a call;
+- results (source = results.source, 'eval' by default; 'replay' for answers of `eval --replay`): rows that
+  got an answer (or report usage or cost); a provider error or a render error is not a call;
 - judge_calls (source 'judge'): model-graded scorers' calls, with the graded result's prompt, suite and
-  environment, and its team/owner unless the judge row has its own;
+  environment, and its team/owner unless the judge row has its own. A judge call grading a replayed answer
+  that spent nothing (cost 0, not a cache hit) was answered from the cassette too: source 'replay';
 so a production traces table can be added as one more SELECT of the same columns.
 
-Tokens are those of calls actually made: answers from the response cache count as cache hits, with
-their list price (cost_nominal_usd) as the cost the cache avoided, and add no tokens.
+Calls, tokens, spend and unknown costs are those of calls actually made: replayed answers (source
+'replay') spend nothing and are no calls; they are only counted, as `replayed`. Answers from the
+response cache count as cache hits, with their list price (cost_nominal_usd) as the cost the cache
+avoided, and add no tokens. Cost per passing case counts only passes whose cost is known
+(`passed_unknown_cost` counts the others).
 Money comes back as Decimal (DuckDB DECIMAL sums), token sums as int.
 """
 
@@ -66,6 +70,8 @@ COST_TABLE_COLUMNS: dict[str, dict[str, str]] = {
 DIMENSIONS = ("team", "owner", "prompt", "model", "suite", "source", "environment")
 PERIODS = ("day", "week", "month")  # date_trunc('week') starts weeks on Monday (ISO)
 
+REPLAY = "replay"  # results.source of answers replayed from a cassette (nothing spent, no call made)
+
 CALLS_SQL = """
 SELECT coalesce(r.source, 'eval') AS source, r.created_at AS called_at, r.team, r.owner,
        r.prompt_name AS prompt, r.model_name AS model, r.suite, r.environment,
@@ -75,7 +81,9 @@ FROM results r
 WHERE r.output IS NOT NULL OR r.input_tokens IS NOT NULL OR r.output_tokens IS NOT NULL
    OR r.cost_usd IS NOT NULL
 UNION ALL
-SELECT 'judge' AS source, j.created_at AS called_at, coalesce(j.team, r.team) AS team,
+SELECT CASE WHEN r.source = 'replay' AND j.cost_usd = 0 AND NOT coalesce(j.cached, false)
+            THEN 'replay' ELSE 'judge' END AS source,
+       j.created_at AS called_at, coalesce(j.team, r.team) AS team,
        coalesce(j.owner, r.owner) AS owner, r.prompt_name AS prompt, j.model_name AS model, r.suite,
        r.environment, j.input_tokens, j.cached_input_tokens, j.cache_write_tokens, j.output_tokens,
        j.reasoning_tokens, j.cost_usd, j.cost_nominal_usd, coalesce(j.cached, false) AS cached,
@@ -83,21 +91,25 @@ SELECT 'judge' AS source, j.created_at AS called_at, coalesce(j.team, r.team) AS
 FROM judge_calls j LEFT JOIN results r ON r.id = j.result_id
 """
 
+# `made`: a call actually sent (or answered from the response cache), i.e. not replayed from a cassette.
 AGGREGATES = """
-    CASE WHEN count(*) = 0 THEN 0 ELSE sum(cost_usd) END AS spend,  -- NULL: every cost unknown
-    count(*) AS calls,
-    count(*) FILTER (WHERE cost_usd IS NULL) AS unknown_cost,
-    count(*) FILTER (WHERE cached) AS cached_calls,
-    coalesce(sum(input_tokens) FILTER (WHERE NOT cached), 0)::BIGINT AS input_tokens,
-    coalesce(sum(cached_input_tokens) FILTER (WHERE NOT cached), 0)::BIGINT AS cached_input_tokens,
-    coalesce(sum(cache_write_tokens) FILTER (WHERE NOT cached), 0)::BIGINT AS cache_write_tokens,
-    coalesce(sum(output_tokens) FILTER (WHERE NOT cached), 0)::BIGINT AS output_tokens,
-    coalesce(sum(reasoning_tokens) FILTER (WHERE NOT cached), 0)::BIGINT AS reasoning_tokens,
-    coalesce(sum(cost_nominal_usd) FILTER (WHERE cached), 0) AS cache_savings,
-    count(*) FILTER (WHERE cached AND cost_nominal_usd IS NULL) AS cache_savings_unknown,
+    CASE WHEN count(*) FILTER (WHERE made) = 0 THEN 0
+         ELSE sum(cost_usd) FILTER (WHERE made) END AS spend,  -- NULL: every cost unknown
+    count(*) FILTER (WHERE made) AS calls,
+    count(*) FILTER (WHERE made AND cost_usd IS NULL) AS unknown_cost,
+    count(*) FILTER (WHERE made AND cached) AS cached_calls,
+    coalesce(sum(input_tokens) FILTER (WHERE made AND NOT cached), 0)::BIGINT AS input_tokens,
+    coalesce(sum(cached_input_tokens) FILTER (WHERE made AND NOT cached), 0)::BIGINT AS cached_input_tokens,
+    coalesce(sum(cache_write_tokens) FILTER (WHERE made AND NOT cached), 0)::BIGINT AS cache_write_tokens,
+    coalesce(sum(output_tokens) FILTER (WHERE made AND NOT cached), 0)::BIGINT AS output_tokens,
+    coalesce(sum(reasoning_tokens) FILTER (WHERE made AND NOT cached), 0)::BIGINT AS reasoning_tokens,
+    coalesce(sum(cost_nominal_usd) FILTER (WHERE made AND cached), 0) AS cache_savings,
+    count(*) FILTER (WHERE made AND cached AND cost_nominal_usd IS NULL) AS cache_savings_unknown,
+    count(*) FILTER (WHERE NOT made) AS replayed,
     sum(cost_usd) FILTER (WHERE source = 'eval') AS eval_spend,
     count(*) FILTER (WHERE source = 'eval') AS eval_calls,
-    count(*) FILTER (WHERE source = 'eval' AND passed) AS passed
+    count(*) FILTER (WHERE source = 'eval' AND passed) AS passed,
+    count(*) FILTER (WHERE source = 'eval' AND passed AND cost_usd IS NULL) AS passed_unknown_cost
 """
 
 
@@ -110,8 +122,9 @@ def aggregate_calls(
     until: datetime | None = None,
     where: Mapping[str, str | None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Spend, calls, tokens by kind, cache hits and savings, unknown-cost calls and eval pass counts,
-    grouped by the `by` dimensions (DIMENSIONS) and, with `period`, by `period_start` (date_trunc, UTC).
+    """Spend, calls, tokens by kind, cache hits and savings, unknown-cost calls, replayed answers and
+    eval pass counts (passed; passed_unknown_cost: those of them whose cost is unknown), grouped by the
+    `by` dimensions (DIMENSIONS) and, with `period`, by `period_start` (date_trunc, UTC).
 
     since is inclusive and until exclusive (naive = UTC). where: {dimension: value} equality filters
     (None matches NULL). Without `by` or `period`, one row of totals (zero calls included).
@@ -145,7 +158,8 @@ def aggregate_calls(
     if by:
         order += ", " + ", ".join(f"{d} NULLS LAST" for d in dict.fromkeys(by))
     sql = (
-        f"WITH calls AS ({CALLS_SQL}) SELECT {select} FROM calls "
+        f"WITH calls AS (SELECT *, source <> '{REPLAY}' AS made FROM ({CALLS_SQL})) "
+        f"SELECT {select} FROM calls "
         f"{'WHERE ' + ' AND '.join(conditions) if conditions else ''} {group} {order}"
     )
     with store._guard("reading costs") as con:
@@ -188,7 +202,10 @@ def write_judge_calls(store: Store, calls: Sequence[Mapping[str, Any]]) -> None:
 
 def record_budget_events(store: Store, events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Insert budget events (keys: BUDGET_EVENT_COLUMNS) unless their (budget, period_start,
-    threshold_pct) is already recorded; return the rows inserted now (what to alert about)."""
+    threshold_pct) is already recorded; return the rows inserted now (what to alert about).
+
+    delivered: None when the budget has no webhook; False until the webhook took the alert (so an
+    undelivered alert can be sent again), then True (set_budget_events_delivered)."""
     rows = [dict(e) for e in events]
     for row in rows:
         q.check_keys("budget event", row, BUDGET_EVENT_COLUMNS)
@@ -219,13 +236,22 @@ def set_budget_events_delivered(
         )
 
 
-def budget_events(store: Store, budget: str | None = None) -> list[dict[str, Any]]:
-    """Recorded budget events, oldest first (all budgets, or one)."""
-    sql = "SELECT * FROM budget_events" + (" WHERE budget = ?" if budget is not None else "")
+def budget_events(
+    store: Store, budget: str | None = None, period_start: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Recorded budget events, oldest first (all budgets, or one; all periods, or the one starting at
+    period_start)."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    if budget is not None:
+        conditions.append("budget = ?")
+        params.append(budget)
+    if period_start is not None:
+        conditions.append("period_start = ?")
+        params.append(q.to_utc_naive(period_start))
+    sql = "SELECT * FROM budget_events" + (" WHERE " + " AND ".join(conditions) if conditions else "")
     with store._guard("reading budget alerts") as con:
-        cur = con.execute(
-            sql + " ORDER BY period_start, budget, threshold_pct", [] if budget is None else [budget]
-        )
+        cur = con.execute(sql + " ORDER BY period_start, budget, threshold_pct", params)
         names = [d[0] for d in cur.description or []]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
