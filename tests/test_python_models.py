@@ -71,11 +71,6 @@ BROKEN: dict[str, tuple[str, dict[str, str], str]] = {
         {"evals/bad.py": "def f(vars):\n    return 1\nreturn 2\n"},
         "evals/bad.py: syntax error at line 3: 'return' outside function",
     ),
-    "no-module": (
-        "pm_no_such_module:f",
-        {},
-        "cannot find module 'pm_no_such_module' (looked in the project root and the installed packages)",
-    ),
     "no-submodule": (
         "pm_pkg.missing:f",
         {"pm_pkg/__init__.py": ""},

@@ -217,7 +217,7 @@ BAD: list[tuple[dict[str, Any], list[tuple[tuple[Any, ...], str]]]] = [
     ),
     (
         {"type": "python", "value": "evals/other.py:f"},
-        [(("value",), "file not found: evals/other.py (paths are relative to the project root)")],
+        [(("value",), "evals/other.py does not exist (paths are relative to the project root)")],
     ),
     ({"type": "assert-set", "value": []}, [(("value",), "`value` must be a non-empty list of assertions")]),
     (

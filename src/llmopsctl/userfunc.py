@@ -234,8 +234,10 @@ def _find_module(root: Path, name: str) -> Path | Literal[False] | None:
             return None
         # The project root comes first on sys.path when the function is loaded.
         spec = importlib.machinery.PathFinder.find_spec(top, [str(root), *sys.path])
-        if spec is None:  # another finder's (an editable install's, say)? A top-level name imports nothing.
-            return None if importlib.util.find_spec(top) is not None else False
+        if spec is None:
+            # Not here; but validate may run apart from where eval runs (pre-commit's own virtualenv has
+            # none of the project's packages), so an unknown top-level module is not certainly missing.
+            return None
     except (ImportError, ValueError, OSError):
         return None
     for i in range(1, len(parts)):

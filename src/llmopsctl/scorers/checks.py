@@ -6,8 +6,6 @@ is a Jinja2 template is only known at run time and is not judged here.
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
 from typing import Any
 
 from llmopsctl.scorers.base import CheckEnv, Problem, ScorerError, is_template, to_number
@@ -279,29 +277,9 @@ def check_factuality(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
     return problems
 
 
-def _top_level_names(path: Path) -> set[str] | None:
-    """Names a Python file binds at module level; None if it cannot be read or parsed."""
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return None
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names |= {t.id for t in targets if isinstance(t, ast.Name)}
-        elif not isinstance(node, (ast.Expr, ast.Pass)):
-            return None  # conditional definitions and the like: do not guess
-    return names
-
-
 def check_python(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
     from llmopsctl.scorers.custom import function_ref
-    from llmopsctl.userfunc import is_file_ref
+    from llmopsctl.userfunc import static_problem
 
     value = assertion.get("value")
     where: Where = ("value",) if value is not None else ("config", "function")
@@ -315,21 +293,9 @@ def check_python(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
     if env.root is None:
         return problems
     module_ref, _, attr = ref.rpartition(":")
-    if is_file_ref(module_ref):
-        path = Path(module_ref).expanduser()
-        path = path if path.is_absolute() else env.root / path
-        if not path.is_file():
-            return [
-                *problems,
-                (where, f"file not found: {module_ref} (paths are relative to the project root)"),
-            ]
-    else:
-        path = env.root.joinpath(*module_ref.split(".")).with_suffix(".py")
-        if not path.is_file():
-            return problems  # an installed module: not imported by validate
-    names = _top_level_names(path)
-    if names is not None and attr.split(".")[0] not in names:
-        problems.append((where, f"{module_ref} defines no function {attr.split('.')[0]!r}"))
+    problem = static_problem(env.root, module_ref, attr)
+    if problem is not None:
+        problems.append((where, problem))
     return problems
 
 
