@@ -276,7 +276,7 @@ WITH picked AS (
         count(*) FILTER (WHERE passed = false AND error IS NULL) AS failed,
         count(*) FILTER (WHERE error IS NOT NULL) AS errors,
         sum(cost_usd) AS cost_usd,
-        count(*) FILTER (WHERE cost_usd IS NULL) AS unknown_cost,
+        count(*) FILTER (WHERE cost_usd IS NULL AND output IS NOT NULL) AS unknown_cost,
         sum(input_tokens) AS input_tokens,
         sum(output_tokens) AS output_tokens,
         sum(cached_input_tokens) AS cached_input_tokens,
