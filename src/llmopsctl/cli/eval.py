@@ -56,6 +56,11 @@ def eval_command(
         help="USD cap: refuse to start above it, stop sending once spent.",
         metavar="USD",
     ),
+    env: str = typer.Option(
+        None,
+        "--env",
+        help="Environment to record with the results (dev, ci, ...; see llmops.yaml environments).",
+    ),
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object with the results."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
@@ -106,6 +111,7 @@ def eval_command(
                 replay=replay,
                 resume=resume,
                 max_cost=Decimal(str(max_cost)) if max_cost is not None else None,
+                environment=env,
             )
             started: list[str] = []
 

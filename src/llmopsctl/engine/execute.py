@@ -333,6 +333,7 @@ class Executor:
                 score=score,
                 passed=passed,
                 source="replay" if runtime.replayed else "eval",
+                environment=self.options.environment,
             )
         )
         self.progress.count(

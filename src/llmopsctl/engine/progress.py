@@ -21,6 +21,7 @@ class Options:
     max_cost: Decimal | None = None  # stop sending once the run's spend (graded and judge calls) reaches it
     root: str | None = None  # the project root, for scorers that read files of the repository
     fresh: bool = False  # a new run, not a resume: its results are new rows (written with plain INSERTs)
+    environment: str | None = None  # recorded with every result (cost reports group by it)
 
 
 @dataclass

@@ -48,6 +48,7 @@ def result_row(
     score: float | None,
     passed: bool | None,
     source: str = "eval",  # "replay" for an answer replayed from a cassette: nothing spent, no call made
+    environment: str | None = None,
 ) -> dict[str, Any]:
     usage = response.usage.to_dict() if response is not None else {}
     return {
@@ -83,6 +84,7 @@ def result_row(
         "team": item.prompt.team or item.suite.data.get("team"),
         "owner": item.prompt.data.get("owner") or item.suite.data.get("owner"),
         "source": source,
+        "environment": environment,
         "cached": cached,
         "attempts": attempts,
         "error": error,

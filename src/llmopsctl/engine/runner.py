@@ -49,6 +49,7 @@ class RunRequest:
     replay: bool = False
     resume: str | None = None  # run id
     max_cost: Decimal | None = None  # USD; the suite's `max_cost` applies when unset
+    environment: str | None = None  # e.g. dev, staging, ci: recorded with the results
 
 
 @dataclass
@@ -242,6 +243,7 @@ def run_suite(
         secrets=secrets,
         max_cost=_cap(request, suite),
         root=str(project.root),
+        environment=_environment(project, request, previous),
         fresh=run_id is None,
     )
     created = run_id is None
@@ -287,6 +289,22 @@ def run_suite(
         if cassette is not None and request.record:
             cassette.save(secrets)
     return RunOutcome(run_id, suite.name, status, progress, plan.size, len(done))
+
+
+def _environment(project: Project, request: RunRequest, previous: dict[str, Any] | None) -> str | None:
+    """The run's environment: --env, else the one a resumed run started with; checked against llmops.yaml."""
+    name = request.environment
+    if name is None and previous is not None:
+        name = (previous.get("args") or {}).get("environment")
+    declared = project.settings.data.get("environments")
+    if name is not None and isinstance(declared, dict) and declared and name not in declared:
+        from llmopsctl.project.schemacheck import did_you_mean
+
+        raise UsageError(
+            f"unknown environment {name!r}{did_you_mean(name, list(declared))} "
+            f"(environments in llmops.yaml: {', '.join(declared)})"
+        )
+    return name
 
 
 def _check_unchanged(previous: dict[str, Any], plan: Plan) -> None:
@@ -353,6 +371,7 @@ def _run_row(
             "cache": req.use_cache,
             "replay": req.replay,
             "record": req.record,
+            "environment": req.environment,
         },
         "planned": plan.size,
     }

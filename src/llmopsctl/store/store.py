@@ -136,8 +136,9 @@ class Store:
         """Runs, newest first, each with the aggregates of its results (queries.RUN_AGGREGATES):
 
         results, passed, failed (passed is false and no error), errors, cost_usd (Decimal sum; None when
-        no result has a known cost), unknown_cost (answered results without a cost), input/output/cached_input/
-        cache_write/reasoning _tokens sums (None when none reported), cached (results served from cache).
+        no result has a known cost), unknown_cost (answered results without a cost),
+        input/output/cached_input/cache_write/reasoning _tokens sums (None when none reported), cached
+        (results served from cache).
         """
         if suite is None:
             return self._runs("true", [], limit)
