@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from llmopsctl.errors import UsageError
+from llmopsctl.report.format import tokens
 from llmopsctl.store.costs import DIMENSIONS, PERIODS, aggregate_calls
 
 if TYPE_CHECKING:
@@ -137,16 +138,6 @@ def exact(value: Decimal | None) -> str | None:
     return "0" if text in ("-0", "0") else text
 
 
-def tokens(value: int | None) -> str:
-    if value is None:
-        return "-"
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.2f}M"
-    if value >= 10_000:
-        return f"{value / 1000:.1f}k"
-    return str(value)
-
-
 def rate(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.1f}%"
 
@@ -167,7 +158,7 @@ def cell(key: str, value: Any) -> str:
     if key == "cache_hit_rate":
         return rate(value)
     if key.endswith("_tokens"):
-        return tokens(value)
+        return tokens(value, missing="-")
     return label(value) if key in (*DIMENSIONS, "period_start") else str(value)
 
 

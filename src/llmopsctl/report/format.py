@@ -14,9 +14,9 @@ def money(value: Decimal | float | None, unknown: int = 0) -> str:
     return f"{text} (+? for {unknown})" if unknown else text
 
 
-def tokens(value: int | None) -> str:
+def tokens(value: int | None, missing: str = "?") -> str:
     if value is None:
-        return "?"
+        return missing
     if value >= 1_000_000:
         return f"{value / 1_000_000:.1f}M"
     if value >= 10_000:
