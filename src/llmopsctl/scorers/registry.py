@@ -28,12 +28,10 @@ class ScorerSpec:
     check: str | None = None
 
     def load(self) -> ScorerFn:
-        module_name, _, attr = self.target.partition(":")
         try:
-            fn: ScorerFn = getattr(importlib.import_module(module_name), attr)
+            return _import_target(self.target)
         except (ImportError, AttributeError) as exc:
             raise ScorerError(f"cannot load assertion type {self.name!r} from {self.target}: {exc}") from None
-        return fn
 
     def problems(self, assertion: dict[str, Any], env: CheckEnv | None = None) -> list[Problem]:
         """What the static check finds wrong with an assertion of this type (nothing without a check)."""
@@ -42,6 +40,14 @@ class ScorerSpec:
         module_name, _, attr = self.check.partition(":")
         check: CheckFn = getattr(importlib.import_module(module_name), attr)
         return list(check(assertion, env or CheckEnv()))
+
+
+@cache
+def _import_target(target: str) -> ScorerFn:
+    """The function `module:function` names, imported once (scorers run for every case)."""
+    module_name, _, attr = target.partition(":")
+    fn: ScorerFn = getattr(importlib.import_module(module_name), attr)
+    return fn
 
 
 _T = "llmopsctl.scorers.text:"
