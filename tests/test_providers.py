@@ -542,7 +542,9 @@ def test_aclose_is_idempotent() -> None:
     async def go() -> None:
         provider = OpenAIProvider(spec("openai"), transport=httpx.MockTransport(Recorder(body=OPENAI_OK)))
         await provider.complete(req())
+        assert provider._clients  # the call opened a pooled client
         await provider.aclose()
+        assert provider._clients == [] and provider._busy == []
         await provider.aclose()
 
     run(go())

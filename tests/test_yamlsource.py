@@ -230,7 +230,8 @@ class TestErrors:
         assert (exc.line, exc.col) == (1, 4)
 
     def test_huge_integer(self) -> None:
-        error("a: 1" + "0" * 5000 + "\n")
+        exc = error("a: 1" + "0" * 5000 + "\n")
+        assert (exc.line, exc.col) == (1, 4) and exc.message.startswith("invalid int value '1000")
 
 
 JSON_LIKE = st.recursive(
