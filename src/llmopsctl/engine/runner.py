@@ -26,9 +26,6 @@ from llmopsctl.providers.replay import Cassette
 from llmopsctl.store import Store
 
 KEYED_PROVIDERS = {"openai": "https://api.openai.com", "anthropic": "https://api.anthropic.com"}
-# Answered locally, and their answers change when the user's code or cassette does, which the request
-# hash cannot see: never served from the response cache.
-UNCACHED_PROVIDERS = frozenset({"python", "echo", "replay"})
 CI_VARS = {
     "GITHUB_ACTIONS": "github-actions",
     "GITLAB_CI": "gitlab-ci",
@@ -190,7 +187,7 @@ def build_runtimes(
             pricing=model.pricing,
             # A replayed model keeps its model file's base_url, which prices it (see cost.pricing).
             base_url=spec.base_url if replay is None else model.data.get("base_url"),
-            cache=spec.provider not in UNCACHED_PROVIDERS,
+            cache=getattr(provider, "cacheable", True),
             replayed=spec.provider == "replay",
             provider_name=model.provider,  # replayed answers are priced like the recorded ones
             model_id=model.model,

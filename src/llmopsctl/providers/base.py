@@ -114,6 +114,8 @@ class Provider(Protocol):
     """
 
     spec: ModelSpec
+    # Providers may set `cacheable = False` (a class attribute): answers computed locally, which change with
+    # the user's code or cassette where the request hash cannot see it, are then never served from the cache.
 
     async def complete(self, request: ChatRequest) -> ChatResponse: ...
 

@@ -26,6 +26,8 @@ def approx_tokens(text: str) -> int:
 
 
 class EchoProvider:
+    cacheable = False  # answered locally: never from the response cache
+
     def __init__(self, spec: ModelSpec, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         # `transport` is accepted (and ignored) so every built-in provider has the same constructor.
         self.spec = spec

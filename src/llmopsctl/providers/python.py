@@ -38,6 +38,8 @@ _FILE_MODULES: dict[str, ModuleType] = {}  # resolved file path -> module, share
 
 
 class PythonProvider:
+    cacheable = False  # answered locally: never from the response cache
+
     def __init__(self, spec: ModelSpec, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         # `transport` is accepted (and ignored) so every built-in provider has the same constructor.
         self.spec = spec

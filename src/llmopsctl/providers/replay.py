@@ -77,6 +77,8 @@ class Cassette:
 class ReplayProvider:
     """Answers from a cassette, no network. spec.options: `cassette` (path), `model` (recorded model id)."""
 
+    cacheable = False  # answered locally: never from the response cache
+
     def __init__(self, spec: ModelSpec, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.spec = spec
         path = spec.options.get("cassette")
