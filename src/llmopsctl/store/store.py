@@ -1,6 +1,6 @@
 """The results database: one DuckDB file holding runs, results, scores and the response cache.
 
-This is the only module of llmopsctl that talks to duckdb, and it imports duckdb lazily so the CLI
+This package is the only part of llmopsctl that talks to duckdb, and it imports duckdb lazily so the CLI
 starts fast. Every duckdb error is wrapped as StoreError (StoreLocked when another process holds the
 file). A Store is meant to be used from one thread at a time.
 
@@ -14,7 +14,6 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 from llmopsctl.errors import StoreError, StoreLocked
 from llmopsctl.store import migrations
 from llmopsctl.store import queries as q
+from llmopsctl.store.cache import CacheEntry as CacheEntry
+from llmopsctl.store.cache import CacheMixin
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -30,12 +31,12 @@ _RUN_JSON = q.json_columns(q.RUN_COLUMNS)
 _RESULT_JSON = q.json_columns(q.RESULT_COLUMNS)
 _MERGE_ALIAS = "llmopsctl_merge_src"
 
-CacheEntry = tuple[str, dict[str, Any], datetime, datetime | None]
-"""(key, response, created_at, expires_at or None = never expires)"""
 
+class Store(CacheMixin):
+    """An open results database. Create with `Store.open(path)`; close with `close()` or `with`.
 
-class Store:
-    """An open results database. Create with `Store.open(path)`; close with `close()` or `with`."""
+    The response cache methods (`cache_*`) come from CacheMixin (cache.py).
+    """
 
     def __init__(self, con: DuckDBPyConnection, path: Path, read_only: bool) -> None:
         self._con: DuckDBPyConnection | None = con
@@ -228,8 +229,6 @@ class Store:
             out.append(result)
         return out
 
-    # --- response cache -----------------------------------------------------------------------
-
     def summary(self, run_id: str) -> list[dict[str, Any]]:
         """Per prompt x model: counts, tokens, cost (NULL when all unknown), p50/p95 latency."""
         sql = """
@@ -250,69 +249,6 @@ class Store:
             cursor = con.execute(sql, [run_id])
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-    def cache_get(self, key: str, now: datetime) -> dict[str, Any] | None:
-        """The cached response for `key`, unless missing or expired at `now`."""
-        with self._guard("reading the cache") as con:
-            row = con.execute(
-                "SELECT response FROM cache WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
-                [key, q.to_utc_naive(now)],
-            ).fetchone()
-        if row is None or row[0] is None:
-            return None
-        value = q.decode_row(["response"], row, ["response"])["response"]
-        return value if isinstance(value, dict) else None
-
-    def cache_get_many(self, keys: Sequence[str], now: datetime) -> dict[str, dict[str, Any]]:
-        """Live cached responses for many keys in one query (the engine looks up a chunk at a time)."""
-        if not keys:
-            return {}
-        with self._guard("reading the cache") as con:
-            rows = con.execute(
-                "SELECT key, response FROM cache WHERE key IN (SELECT UNNEST(?::VARCHAR[])) "
-                "AND (expires_at IS NULL OR expires_at > ?)",
-                [list(keys), q.to_utc_naive(now)],
-            ).fetchall()
-        out: dict[str, dict[str, Any]] = {}
-        for key, raw in rows:
-            value = q.decode_row(["response"], (raw,), ["response"])["response"]
-            if isinstance(value, dict):
-                out[str(key)] = value
-        return out
-
-    def cache_put_many(self, entries: Sequence[CacheEntry]) -> None:
-        """Store (key, response, created_at, expires_at or None = never) entries, replacing same keys."""
-        rows = q.dedupe(
-            [{"key": k, "response": r, "created_at": c, "expires_at": e} for k, r, c, e in entries],
-            lambda row: str(row["key"]),
-        )
-        if not rows:
-            return
-        cols = q.column_lists("cache", rows, q.CACHE_COLUMNS)
-        with self._transaction("writing the cache") as con:
-            con.execute(q.bulk_insert_sql("cache", q.CACHE_COLUMNS), cols)
-
-    def cache_stats(self, now: datetime) -> dict[str, int]:
-        """entries, live, expired (at `now`) and bytes (approximate size of keys and responses)."""
-        with self._guard("reading the cache") as con:
-            row = con.execute(
-                "SELECT count(*), count(*) FILTER (WHERE expires_at IS NULL OR expires_at > $1), "
-                "count(*) FILTER (WHERE expires_at <= $1), "
-                "coalesce(sum(strlen(key) + coalesce(strlen(response::VARCHAR), 0)), 0) FROM cache",
-                [q.to_utc_naive(now)],
-            ).fetchone()
-        entries, live, expired, size = row if row else (0, 0, 0, 0)
-        return {"entries": int(entries), "live": int(live), "expired": int(expired), "bytes": int(size)}
-
-    def cache_clear(self, expired_only: bool = False, *, now: datetime | None = None) -> int:
-        """Delete every cache entry, or only those expired at `now` (default: the current time)."""
-        with self._transaction("clearing the cache") as con:
-            if expired_only:
-                when = q.to_utc_naive(now) if now is not None else q.utc_now()
-                row = con.execute("DELETE FROM cache WHERE expires_at <= ?", [when]).fetchone()
-            else:
-                row = con.execute("DELETE FROM cache").fetchone()
-        return int(row[0]) if row else 0
 
     # --- user queries and merging -------------------------------------------------------------
 
