@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
+from llmopsctl.core.definitions import Pricing
+from llmopsctl.core.usage import Usage
 from llmopsctl.cost import pricing
 from llmopsctl.cost.estimate import estimate_cost
 from llmopsctl.cost.pricing import PriceQuote, cost_of, describe_price, price_call, quote_price
-from llmopsctl.providers.base import Usage
 from llmopsctl.store import Store
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -34,7 +35,7 @@ def call(usage: Usage, **over: Any) -> pricing.PricedCall:
 
 
 def test_override_wins_and_splits_cached_and_written_input() -> None:
-    override = {"input": 2, "output": 8, "cached_input": 0.5, "cache_write": 2.5}
+    override = Pricing.from_mapping({"input": 2, "output": 8, "cached_input": 0.5, "cache_write": 2.5})
     usage = Usage(input_tokens=1000, output_tokens=100, cached_input_tokens=400, cache_write_tokens=100)
     priced = call(usage, override=override, override_version="modelhash123")
     # 500 fresh * 2 + 400 * 0.5 + 100 * 2.5 + 100 * 8 = 1000 + 200 + 250 + 800 = 2250 per million
@@ -107,7 +108,7 @@ def test_unknown_prices_are_none_never_zero(provider: str, model_id: str, base_u
 def test_known_price_without_token_counts_is_unknown_cost() -> None:
     priced = call(Usage(input_tokens=None, output_tokens=None))
     assert priced.cost is None and priced.source == "genai-prices"
-    assert call(Usage(), override={"input": 1, "output": 1}).cost is None
+    assert call(Usage(), override=Pricing.from_mapping({"input": 1, "output": 1})).cost is None
 
 
 def test_known_base_url_finds_its_provider() -> None:
@@ -166,7 +167,11 @@ def test_describe_price_names_its_source() -> None:
     text = describe_price(override=None, provider="openai", model_id="gpt-4o-mini", base_url=None, at=AT)
     assert "genai-prices" in text and "$0.15 / M tokens" in text and "$0.075 / M tokens" in text
     text = describe_price(
-        override={"input": 1, "output": 2}, provider="openai", model_id="gpt-4o-mini", base_url=None, at=AT
+        override=Pricing.from_mapping({"input": 1, "output": 2}),
+        provider="openai",
+        model_id="gpt-4o-mini",
+        base_url=None,
+        at=AT,
     )
     assert "model file's `pricing`" in text and "(not used)" in text
 

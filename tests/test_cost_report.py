@@ -16,6 +16,7 @@ import pytest
 from llmopsctl.cost.report import cost_report, parse_dims, render_csv, render_json, render_markdown
 from llmopsctl.cost.review import monthly_review, parse_month, review_json, review_markdown
 from llmopsctl.errors import StoreError, UsageError
+from llmopsctl.project.records import settings
 from llmopsctl.store import Store
 from llmopsctl.store.costs import COST_TABLE_COLUMNS, aggregate_calls, write_judge_calls
 
@@ -235,7 +236,7 @@ SETTINGS: dict[str, Any] = {
 
 
 def test_monthly_review(store: Store) -> None:
-    review = monthly_review(store, SETTINGS, parse_month("2025-03"))
+    review = monthly_review(store, settings(None, SETTINGS), parse_month("2025-03"))
     assert (review["month"], review["previous_month"]) == ("2025-03", "2025-02")
     assert review["totals"]["spend"] == D("0.015") and review["previous"]["spend"] == D("0.05")
     assert review["change"]["change"] == D("-0.035") and review["change"]["change_pct"] == pytest.approx(-70)
@@ -274,7 +275,7 @@ def test_parse_month() -> None:
 def test_january_review_compares_with_december(store: Store) -> None:
     store.write_results([res("d1", datetime(2024, 12, 31, 23, 59), cost_usd=D("1"))])
     store.write_results([res("j1", datetime(2025, 1, 1), cost_usd=D("3"))])
-    review = monthly_review(store, {}, datetime(2025, 1, 15))
+    review = monthly_review(store, settings(None, {}), datetime(2025, 1, 15))
     assert review["previous_month"] == "2024-12"
     assert (review["totals"]["spend"], review["previous"]["spend"]) == (D("3"), D("1"))
     assert review["change"]["change_pct"] == pytest.approx(200)
@@ -353,7 +354,7 @@ def test_replayed_answers_are_their_own_source_and_not_calls(store: Store) -> No
     assert doc["totals"]["replayed"] == 3
     (csv_row,) = csv.DictReader(io.StringIO(render_csv(report)))
     assert csv_row["replayed"] == "3"
-    review = monthly_review(store, {}, parse_month("2025-03"))
+    review = monthly_review(store, settings(None, {}), parse_month("2025-03"))
     assert review["totals"]["calls"] == 5 and review["totals"]["replayed"] == 3
     assert [s["source"] for s in review["sources"]] == ["eval", "judge", "replay"]
     md = review_markdown(review)
@@ -375,7 +376,7 @@ def test_cost_per_passing_case_leaves_out_passes_of_unknown_cost(store: Store) -
     note = "leaves out 2 passing cases of unknown cost"
     assert f"cost per passing case {note}" in render_markdown(report)
     assert json.loads(render_json(report))["totals"]["passed_unknown_cost"] == 2
-    md = review_markdown(monthly_review(store, {}, parse_month("2025-03")))
+    md = review_markdown(monthly_review(store, settings(None, {}), parse_month("2025-03")))
     assert f"cost per passing case: $0.005 ($0.05 in 2025-02, -90.0%) — {note}" in md
     # without passes of unknown cost, no note
     assert "leaves out" not in render_markdown(

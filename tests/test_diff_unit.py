@@ -14,6 +14,7 @@ from llmopsctl.compare.baseline import dumps, from_document, loads, same_results
 from llmopsctl.compare.caseset import CaseSet, CaseStats, from_results
 from llmopsctl.compare.diff import DiffResult, classify, diff
 from llmopsctl.compare.gate import judge, merge_thresholds
+from llmopsctl.core.settings import GateThresholds
 from llmopsctl.errors import ConfigError
 from llmopsctl.report.diff_render import render_junit, render_markdown, render_text, to_json
 
@@ -284,20 +285,25 @@ def test_broken_baseline_files_are_config_errors(text: str, message: str) -> Non
 
 def test_merge_thresholds_later_layers_win_and_unknown_or_unset_keys_are_dropped() -> None:
     merged = merge_thresholds(
-        {"min_pass_rate": 0.5, "max_regressions": 0, "bogus": 1},
-        {"min_pass_rate": 0.7, "significance": 0.05},
-        {"min_pass_rate": None, "max_regressions": 2, "allow_flaky": False},
+        GateThresholds.from_mapping({"min_pass_rate": 0.5, "max_regressions": 0, "bogus": 1}),
+        GateThresholds.from_mapping({"min_pass_rate": 0.7, "significance": 0.05}),
+        GateThresholds.from_mapping({"min_pass_rate": None, "max_regressions": 2, "allow_flaky": False}),
     )
-    assert merged == {"min_pass_rate": 0.7, "max_regressions": 2, "significance": 0.05, "allow_flaky": False}
+    assert merged.to_dict() == {
+        "min_pass_rate": 0.7,
+        "max_regressions": 2,
+        "significance": 0.05,
+        "allow_flaky": False,
+    }
     # Nothing configured anywhere: a significant drop in the pass rate still fails the gate.
-    assert merge_thresholds(None, {}) == {"significance": 0.05}
+    assert merge_thresholds(GateThresholds(), GateThresholds()).to_dict() == {"significance": 0.05}
 
 
 def test_a_gate_without_thresholds_fails_on_a_significant_drop_only() -> None:
     base = [case(f"c{i:02d}", [True]) for i in range(30)]
     noisy = [case(f"c{i:02d}", [i >= 2]) for i in range(30)]  # 2 lost of 30: McNemar p=0.5
     dropped = [case(f"c{i:02d}", [i >= 12]) for i in range(30)]  # 12 lost: p < 0.001
-    defaults = merge_thresholds(None, None)
+    defaults = merge_thresholds(GateThresholds())
     assert judge(diff(caseset(*base), caseset(*noisy)), defaults).passed
     verdict = judge(diff(caseset(*base), caseset(*dropped)), defaults)
     assert not verdict.passed and "significant" in verdict.reasons[0]
@@ -311,15 +317,15 @@ def test_judge_lists_every_failing_reason() -> None:
     result = diff(caseset(*base), caseset(*head))
     verdict = judge(
         result,
-        {
-            "max_regressions": 0,
-            "min_pass_rate": 0.9,
-            "significance": 0.05,
-            "max_score_drop": 0.1,
-            "max_cost_increase_pct": 10,
-            "max_p95_latency_ms": 100,
-            "allow_flaky": False,
-        },
+        GateThresholds(
+            max_regressions=0,
+            min_pass_rate=0.9,
+            significance=0.05,
+            max_score_drop=0.1,
+            max_cost_increase_pct=10,
+            max_p95_latency_ms=100,
+            allow_flaky=False,
+        ),
     )
     assert not verdict.passed and verdict.notes == []
     regressed = ", ".join(f"p/m/d/c{i:02d}" for i in range(10))
@@ -344,7 +350,12 @@ def test_judge_passes_noise_and_says_why() -> None:
     head = [case(f"c{i}", [True, True, True]) for i in range(8)]
     head += [case("c8", [True, False, True]), case("c9", [True, True, True], cost="0.1")]
     result = diff(caseset(*base), caseset(*head))
-    verdict = judge(result, {"significance": 0.05, "max_score_drop": 0.01, "max_cost_increase_pct": 5})
+    verdict = judge(
+        result,
+        GateThresholds.from_mapping(
+            {"significance": 0.05, "max_score_drop": 0.01, "max_cost_increase_pct": 5}
+        ),
+    )
     assert verdict.passed and verdict.reasons == []
     assert verdict.notes == [
         "pass rate fell 100.0% -> 96.7%, not significant (p=1)",
@@ -352,12 +363,14 @@ def test_judge_passes_noise_and_says_why() -> None:
         "cost change unknown (a side has calls without a price)",
         "1 flaky case(s) (repeats disagree); flaky cases alone never fail the gate",
     ]
-    assert judge(result, {}).passed and judge(result, {}).notes[-1].startswith("1 flaky case(s)")
+    assert judge(result, GateThresholds.from_mapping({})).passed and judge(
+        result, GateThresholds.from_mapping({})
+    ).notes[-1].startswith("1 flaky case(s)")
 
 
 def test_judge_without_results() -> None:
     result = diff(caseset(case("a", [True])), caseset(case("a", [], errors=2)))
-    verdict = judge(result, {"min_pass_rate": 0.5, "max_p95_latency_ms": 10})
+    verdict = judge(result, GateThresholds.from_mapping({"min_pass_rate": 0.5, "max_p95_latency_ms": 10}))
     assert verdict.reasons == [
         "no case completed, so the pass rate is unknown",
         "1 case(s) errored on every repeat: p/m/d/a",
@@ -372,7 +385,7 @@ def test_reports_name_the_regressed_cases_and_junit_counts_the_gate() -> None:
     base = caseset(case("a", [True], output="yes"), case("b", [True]), label="baseline")
     head = caseset(case("a", [False], output="no | way"), case("b", [True]), case("n", [True]), label="run r")
     result = diff(base, head)
-    verdict = judge(result, {"max_regressions": 0})
+    verdict = judge(result, GateThresholds.from_mapping({"max_regressions": 0}))
     text = render_text(result, verdict)
     assert "REGRESSED p/m/d/a  passed 100% of repeats in the base, 0% now" in text
     assert "was: yes" in text and "now: no | way" in text and "gate FAILED for s" in text
@@ -382,7 +395,9 @@ def test_reports_name_the_regressed_cases_and_junit_counts_the_gate() -> None:
     data = to_json(result, verdict)
     assert [c["key"] for c in data["cases"]] == ["p/m/d/a", "p/m/d/n"] and data["gate"]["passed"] is False
 
-    root = ET.fromstring(render_junit([(result, verdict), (diff(base, base), judge(diff(base, base), {}))]))
+    root = ET.fromstring(
+        render_junit([(result, verdict), (diff(base, base), judge(diff(base, base), GateThresholds()))])
+    )
     first, second = root.findall("testsuite")
     assert (first.get("tests"), first.get("failures")) == (
         "4",

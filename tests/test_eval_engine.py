@@ -42,7 +42,7 @@ def by_case(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def test_two_models_every_result_with_provenance_and_exact_cost(
     tmp_path: Path, server: FakeLLMServer
 ) -> None:
-    from llmopsctl.project.loader import load_project
+    from llmopsctl.validate.project import load_checked_project
 
     root = write_project(tmp_path / "proj", port=server.port, cases=3)
     data = eval_json(root)
@@ -52,7 +52,7 @@ def test_two_models_every_result_with_provenance_and_exact_cost(
 
     rows = results(root, run_id)
     assert len(rows) == 6 and len({r["item_key"] for r in rows}) == 6
-    project = load_project(root)
+    project = load_checked_project(root)
     for row in rows:
         assert row["prompt_name"] == "ask" and row["prompt_hash"] == project.prompts["ask"].hash
         assert row["model_hash"] == project.models[row["model_name"]].hash

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import Result
 
 from conftest import problem_lines
+from llmopsctl.core.assertions import Assertion
 from llmopsctl.scorers.base import CheckEnv, ScorerError
 from llmopsctl.scorers.registry import BUILTINS, resolve
 
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def problems(assertion: dict[str, Any], env: CheckEnv | None = None) -> list[tuple[tuple[Any, ...], str]]:
     spec, _ = resolve(assertion["type"])
-    return spec.problems(assertion, env or CheckEnv())
+    return spec.problems(Assertion.from_mapping(assertion), env or CheckEnv())
 
 
 CLEAN = [

@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 
+from llmopsctl.core.assertions import Assertion
+from llmopsctl.core.cases import Case
+from llmopsctl.core.definitions import Suite
 from llmopsctl.engine.score import evaluate
-from llmopsctl.project.model import Case, Suite
+from llmopsctl.project import records
 from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, coerce
 from llmopsctl.scorers.registry import BUILTINS, known_types, resolve
 from scorer_helpers import run
@@ -174,7 +177,7 @@ def test_assert_set_errors() -> None:
 def test_every_builtin_loads_and_has_a_check() -> None:
     for name, spec in BUILTINS.items():
         assert callable(spec.load()), name
-        assert spec.problems({"type": name}) is not None
+        assert spec.problems(Assertion(name)) is not None
     assert "is-sql" not in BUILTINS
     assert "not-contains" in known_types() and "not-latency" not in known_types()
 
@@ -196,7 +199,7 @@ def suite(asserts: list[dict[str, Any]], threshold: float | None = None) -> Suit
     data: dict[str, Any] = {"prompts": ["p"], "models": ["m"], "datasets": ["d"], "assert": asserts}
     if threshold is not None:
         data["threshold"] = threshold
-    return Suite("s", Path("suites/s.yaml"), data, "hash")
+    return records.suite("s", Path("suites/s.yaml"), "hash", data)
 
 
 SUITE_ASSERTS: list[dict[str, Any]] = [
@@ -209,7 +212,7 @@ CASE = Case(
     "c1",
     {"city": "paris"},
     expected="The capital of France is Paris",
-    asserts=[{"type": "word-count", "config": {"max": 3}, "metric": "brevity"}],
+    asserts=records.assertions([{"type": "word-count", "config": {"max": 3}, "metric": "brevity"}]),
 )
 CONTEXT = ScoreContext(
     output="Paris is the capital of France.", expected=CASE.expected, vars=CASE.vars, latency_ms=250

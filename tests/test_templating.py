@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from llmopsctl.core.definitions import Message
 from llmopsctl.errors import ConfigError
 from llmopsctl.project.templating import environment, render, render_cached, render_messages
 
@@ -72,10 +73,7 @@ def test_cached_values_follow_their_variables() -> None:
 
 
 def test_render_messages_keeps_roles_and_names() -> None:
-    messages = [
-        {"role": "system", "content": "Be brief."},
-        {"role": "user", "content": "{{ q }}", "name": "u"},
-    ]
+    messages = [Message("system", "Be brief."), Message("user", "{{ q }}", "u")]
     assert render_messages(messages, {"q": "hi"}, what="prompt") == [
         {"role": "system", "content": "Be brief."},
         {"role": "user", "content": "hi", "name": "u"},

@@ -213,6 +213,7 @@ def gate(
     from llmopsctl.compare.diff import diff as compute
     from llmopsctl.compare.gate import judge, merge_thresholds
     from llmopsctl.compare.sources import base_caseset, run_caseset
+    from llmopsctl.core.settings import GateThresholds
     from llmopsctl.engine.plan import select_suites
     from llmopsctl.engine.runner import RunRequest, run_suite
     from llmopsctl.report.terminal import ProgressView, console
@@ -231,15 +232,15 @@ def gate(
         if not chosen:
             typer.echo(f"no suite is affected by changes since {changed_since}; nothing to gate")
             return
-    overrides = {
-        "min_pass_rate": min_pass_rate,
-        "max_regressions": max_regressions,
-        "max_score_drop": max_score_drop,
-        "significance": significance,
-        "max_cost_increase_pct": max_cost_increase_pct,
-        "max_p95_latency_ms": max_p95_latency_ms,
-        "allow_flaky": allow_flaky,
-    }
+    overrides = GateThresholds(
+        min_pass_rate=min_pass_rate,
+        max_regressions=max_regressions,
+        max_score_drop=max_score_drop,
+        significance=significance,
+        max_cost_increase_pct=max_cost_increase_pct,
+        max_p95_latency_ms=max_p95_latency_ms,
+        allow_flaky=allow_flaky,
+    )
     err = console(stderr=True)
     items: list[tuple[DiffResult, Verdict | None]] = []
     with open_store(project, db) as store:
@@ -262,7 +263,7 @@ def gate(
             finally:
                 view.stop()
             result = compute(base_set, run_caseset(store, outcome.run_id), pairs=_pairs(pair))
-            thresholds = merge_thresholds(project.settings.data.get("gate"), suite.gate, overrides)
+            thresholds = merge_thresholds(project.settings.gate, suite.gate, overrides)
             items.append((result, judge(result, thresholds)))
     _emit(items, fmt, junit, full)
     failed = [r.suite for r, v in items if v is not None and not v.passed]

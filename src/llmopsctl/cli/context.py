@@ -29,9 +29,9 @@ def project_root() -> Path:
 
 def open_project(*, strict: bool = True) -> Project:
     """Load the project; with strict, any validation problem is a configuration error (exit 2)."""
-    from llmopsctl.project.loader import load_project
+    from llmopsctl.validate.project import load_checked_project
 
-    project = load_project(project_root(), keep_sources=False)  # commands need the typed project only
+    project = load_checked_project(project_root(), keep_sources=False)  # commands need the typed project only
     # The project lives as long as the command: take what is loaded out of the cyclic collector's way, so the
     # collections while the command runs do not walk every case of a large dataset again and again.
     gc.freeze()

@@ -138,18 +138,18 @@ def budget(
     db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Spend against each budget of llmops.yaml in its current period; exit 1 when one is exceeded."""
-    from llmopsctl.cost.budgets import budget_status, check_alerts, load_budgets
+    from llmopsctl.cost.budgets import budget_status, check_alerts
     from llmopsctl.cost.report import exact, money
 
     now = parse_when(at, "--at") or datetime.now(timezone.utc).replace(tzinfo=None)
     project = open_project(strict=False)
-    if not load_budgets(project.settings):
+    if not project.settings.budgets:
         raise ConfigError(
             "llmops.yaml defines no budgets", hint="add a `budgets:` list (see `llmopsctl schema`)"
         )
     with open_store(project, db, read_only=not notify) as store:
-        statuses = budget_status(store, project.settings, now)
-        alerts = check_alerts(store, project.settings, now) if notify else []
+        statuses = budget_status(store, project.settings.budgets, now)
+        alerts = check_alerts(store, project.settings.budgets, now) if notify else []
     exceeded = [s for s in statuses if s.exceeded]
     if fmt is TableOrJson.json:
         doc = [
@@ -245,7 +245,7 @@ def price(
             "override": config.pricing,
             "provider": config.provider,
             "model_id": config.model,
-            "base_url": config.data.get("base_url"),
+            "base_url": config.base_url,
             "override_version": config.hash,
         }
     if fmt is TextOrJson.json:

@@ -177,9 +177,9 @@ def _budget_alerts(project: Project, store: Store) -> list[Alert]:
 
     from llmopsctl.cost.budgets import check_alerts
 
-    if not project.settings.data.get("budgets"):
+    if not project.settings.budgets:
         return []
-    return check_alerts(store, project.settings, datetime.now(timezone.utc))
+    return check_alerts(store, project.settings.budgets, datetime.now(timezone.utc))
 
 
 def _footer(out: Console, outcome: RunOutcome) -> None:

@@ -12,7 +12,7 @@ def schema(
     kind: str = typer.Argument(..., help=f"One of: {', '.join(KINDS)}.", metavar="KIND"),
 ) -> None:
     """Print the JSON Schema (draft 2020-12) of a kind of project file."""
-    from llmopsctl.project.schemacheck import did_you_mean
+    from llmopsctl.core.suggest import did_you_mean
     from llmopsctl.project.schemas import schema_text
 
     if kind not in KINDS:

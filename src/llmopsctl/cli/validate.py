@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import typer
 
 from llmopsctl.cli.context import TextOrJson, project_root
+from llmopsctl.core.diagnostics import Diagnostic
 from llmopsctl.errors import UsageError, ValidationFailed
-from llmopsctl.project.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     from llmopsctl.project.model import Project
@@ -24,14 +24,14 @@ def validate(
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
 ) -> None:
     """Check prompts, models, datasets and suites: YAML, schemas, references, template variables, secrets."""
-    from llmopsctl.project.loader import load_project
+    from llmopsctl.validate.project import load_checked_project
 
     started = time.perf_counter()
     root = project_root()
     missing = [str(p) for p in paths or [] if not p.exists()]
     if missing:
         raise UsageError(f"no such file: {', '.join(missing)}")
-    project = load_project(root, only=paths or None)
+    project = load_checked_project(root, only=paths or None)
     diagnostics = sorted(set(project.diagnostics), key=lambda d: d.sort_key())
     files = len(project.files)
     elapsed_ms = (time.perf_counter() - started) * 1000

@@ -6,16 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmopsctl.compare.diff import DiffResult
-
-GATE_KEYS = (
-    "min_pass_rate",
-    "max_regressions",
-    "max_score_drop",
-    "significance",
-    "max_cost_increase_pct",
-    "max_p95_latency_ms",
-    "allow_flaky",
-)
+from llmopsctl.core.settings import GateThresholds
 
 
 @dataclass
@@ -28,25 +19,21 @@ class Verdict:
 
 
 # With no thresholds configured anywhere, a gate still fails on a statistically significant drop.
-DEFAULT_THRESHOLDS: dict[str, Any] = {"significance": 0.05}
+DEFAULT_THRESHOLDS = GateThresholds(significance=0.05)
 
 
-def merge_thresholds(*layers: dict[str, Any] | None) -> dict[str, Any]:
+def merge_thresholds(*layers: GateThresholds) -> GateThresholds:
     """Later layers win: llmops.yaml `gate`, the suite's `gate`, command-line overrides; the built-in
     defaults apply only when none of them sets anything."""
-    out: dict[str, Any] = {}
-    for layer in layers:
-        for key, value in (layer or {}).items():
-            if key in GATE_KEYS and value is not None:
-                out[key] = value
-    return out or dict(DEFAULT_THRESHOLDS)
+    merged = GateThresholds().merged(*layers)
+    return DEFAULT_THRESHOLDS if merged.empty else merged
 
 
-def judge(result: DiffResult, thresholds: dict[str, Any]) -> Verdict:
+def judge(result: DiffResult, thresholds: GateThresholds) -> Verdict:
     agg = result.aggregate
-    verdict = Verdict(result.suite, True, thresholds=dict(thresholds))
+    verdict = Verdict(result.suite, True, thresholds=thresholds.to_dict())
     fail, note = verdict.reasons.append, verdict.notes.append
-    alpha = thresholds.get("significance")
+    alpha = thresholds.significance
     if not result.base.cases:
         note(f"{result.base.label}: only absolute thresholds (min_pass_rate, max_p95_latency_ms) apply")
     regressed = result.by_status("regressed")
@@ -55,14 +42,14 @@ def judge(result: DiffResult, thresholds: dict[str, Any]) -> Verdict:
     def significant(p: float | None) -> bool:
         return alpha is None or (p is not None and p < alpha)
 
-    limit = thresholds.get("max_regressions")
+    limit = thresholds.max_regressions
     if limit is not None:
         if len(regressed) > limit:
             names = ", ".join(c.key for c in regressed[:10]) + (" ..." if len(regressed) > 10 else "")
             fail(f"{len(regressed)} regressed case(s), more than max_regressions={limit}: {names}")
         else:
             note(f"{len(regressed)} regressed case(s) (max_regressions={limit})")
-    minimum = thresholds.get("min_pass_rate")
+    minimum = thresholds.min_pass_rate
     if minimum is not None:
         rate = agg.pass_rate_head
         if rate is None:
@@ -84,7 +71,7 @@ def judge(result: DiffResult, thresholds: dict[str, Any]) -> Verdict:
                 f"pass rate fell {agg.pass_rate_base:.1%} -> {agg.pass_rate_head:.1%}, "
                 f"not significant (p={agg.mcnemar_p:.3g})"
             )
-    max_drop = thresholds.get("max_score_drop")
+    max_drop = thresholds.max_score_drop
     if max_drop is not None and agg.score_diff is not None:
         drop = -agg.score_diff
         if drop > max_drop and significant(agg.score_p):
@@ -92,21 +79,21 @@ def judge(result: DiffResult, thresholds: dict[str, Any]) -> Verdict:
             fail(f"mean score fell by {drop:.3f}, more than max_score_drop={max_drop}{p_text}")
         elif drop > max_drop:
             note(f"mean score fell by {drop:.3f} but not significantly (p={agg.score_p:.3g})")
-    max_cost = thresholds.get("max_cost_increase_pct")
+    max_cost = thresholds.max_cost_increase_pct
     if max_cost is not None:
         increase = agg.cost_increase_pct
         if increase is None:
             note("cost change unknown (a side has calls without a price)")
         elif increase > max_cost:
             fail(f"cost rose {increase:.1f}%, more than max_cost_increase_pct={max_cost}")
-    max_p95 = thresholds.get("max_p95_latency_ms")
+    max_p95 = thresholds.max_p95_latency_ms
     if max_p95 is not None:
         if agg.p95_head is None:
             note("p95 latency unknown (every call was answered from the cache)")
         elif agg.p95_head > max_p95:
             fail(f"p95 latency {agg.p95_head:.0f} ms is above max_p95_latency_ms={max_p95}")
     if flaky:
-        if thresholds.get("allow_flaky", True):
+        if thresholds.allow_flaky is not False:
             note(f"{len(flaky)} flaky case(s) (repeats disagree); flaky cases alone never fail the gate")
         else:
             fail(

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmopsctl.core.settings import Budget
 from llmopsctl.store.costs import (
     aggregate_calls,
     budget_events,
@@ -32,30 +33,13 @@ from llmopsctl.store.costs import (
 if TYPE_CHECKING:
     import httpx
 
-    from llmopsctl.project.model import Settings
     from llmopsctl.store import Store
 
 SCOPES = ("team", "prompt", "suite", "project")
 SCOPE_COLUMN = {"team": "team", "prompt": "prompt", "suite": "suite"}
-DEFAULT_ALERTS = (100.0,)
 WEBHOOK_TIMEOUT_S = 5.0
 WEBHOOK_RETRIES = 2
 WEBHOOK_BACKOFF_S = 0.25
-
-
-@dataclass(frozen=True)
-class Budget:
-    name: str
-    scope: str  # team | prompt | suite | project
-    target: str | None  # the team/prompt/suite name; None for project
-    period: str  # day | week | month
-    amount: Decimal
-    alerts: tuple[float, ...] = DEFAULT_ALERTS
-    webhook_env: str | None = None
-
-    @property
-    def scope_label(self) -> str:
-        return "project" if self.target is None else f"{self.scope} {self.target}"
 
 
 @dataclass
@@ -98,43 +82,6 @@ class Alert:
     warning: str | None = None  # why delivery failed
 
 
-def load_budgets(settings: Settings | Mapping[str, Any]) -> list[Budget]:
-    """The budgets of llmops.yaml (already checked by its schema); names made unique by a #N suffix."""
-    data = settings if isinstance(settings, Mapping) else settings.data
-    out: list[Budget] = []
-    seen: dict[str, int] = {}
-    for raw in data.get("budgets") or []:
-        if not isinstance(raw, Mapping):
-            continue
-        scope, target = _scope(raw.get("scope"))
-        period = str(raw.get("period", "month"))
-        name = str(raw.get("name") or (f"{scope}-{target}-{period}" if target else f"project-{period}"))
-        seen[name] = seen.get(name, 0) + 1
-        if seen[name] > 1:
-            name = f"{name}#{seen[name]}"
-        alerts = raw.get("alerts")
-        out.append(
-            Budget(
-                name=name,
-                scope=scope,
-                target=target,
-                period=period,
-                amount=Decimal(str(raw["amount_usd"])),
-                alerts=tuple(sorted({float(a) for a in alerts})) if alerts is not None else DEFAULT_ALERTS,
-                webhook_env=raw.get("webhook_env"),
-            )
-        )
-    return out
-
-
-def _scope(raw: Any) -> tuple[str, str | None]:
-    if isinstance(raw, Mapping):
-        for kind in ("team", "prompt", "suite"):
-            if raw.get(kind) is not None:
-                return kind, str(raw[kind])
-    return "project", None
-
-
 def period_bounds(period: str, now: datetime) -> tuple[datetime, datetime]:
     """[start, end) of the day, ISO week (Monday 00:00) or month holding `now`, naive UTC."""
     if now.tzinfo is not None:
@@ -156,9 +103,9 @@ def period_bounds(period: str, now: datetime) -> tuple[datetime, datetime]:
     raise ValueError(f"unknown budget period {period!r}")
 
 
-def budget_status(store: Store, settings: Settings | Mapping[str, Any], now: datetime) -> list[BudgetStatus]:
+def budget_status(store: Store, budgets: Sequence[Budget], now: datetime) -> list[BudgetStatus]:
     """Spend against every budget in the period holding `now`."""
-    return [status_of(store, budget, now) for budget in load_budgets(settings)]
+    return [status_of(store, budget, now) for budget in budgets]
 
 
 def status_of(store: Store, budget: Budget, now: datetime) -> BudgetStatus:
@@ -177,7 +124,7 @@ def status_of(store: Store, budget: Budget, now: datetime) -> BudgetStatus:
 
 def check_alerts(
     store: Store,
-    settings: Settings | Mapping[str, Any],
+    budgets: Sequence[Budget],
     now: datetime,
     *,
     http_client: httpx.Client | None = None,
@@ -201,7 +148,7 @@ def check_alerts(
     owned = False
     failed_urls: dict[str, str] = {}  # URL -> what went wrong, in this check
     try:
-        for status in budget_status(store, settings, now):
+        for status in budget_status(store, budgets, now):
             crossed = status.crossed
             if not crossed:
                 continue

@@ -23,7 +23,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from llmopsctl.providers.base import Usage
+from llmopsctl.core.definitions import Pricing
+from llmopsctl.core.usage import Usage
 
 if TYPE_CHECKING:
     from genai_prices.types import ModelInfo, ModelPrice, Provider
@@ -38,25 +39,20 @@ LOCAL_PROVIDERS = frozenset({"ollama", "python", "echo", "replay"})
 CATALOGUE_PROVIDERS = {"openai": "openai", "anthropic": "anthropic"}
 
 
-def _price(pricing: dict[str, Any], key: str, fallback: str | None = None) -> Decimal:
-    value = pricing.get(key)
-    if value is None and fallback is not None:
-        value = pricing.get(fallback)
-    return Decimal(str(value)) if value is not None else Decimal(0)
-
-
-def cost_of(usage: Usage, pricing: dict[str, Any] | None) -> Decimal | None:
+def cost_of(usage: Usage, pricing: Pricing | None) -> Decimal | None:
     """None when the price or the token counts are unknown: an unknown cost is never 0."""
-    if not pricing or usage.input_tokens is None or usage.output_tokens is None:
+    if pricing is None or usage.input_tokens is None or usage.output_tokens is None:
         return None
     cached = usage.cached_input_tokens or 0
     written = usage.cache_write_tokens or 0
     fresh = max(usage.input_tokens - cached - written, 0)
+    cached_price = pricing.cached_input if pricing.cached_input is not None else pricing.input
+    write_price = pricing.cache_write if pricing.cache_write is not None else pricing.input
     total = (
-        fresh * _price(pricing, "input")
-        + cached * _price(pricing, "cached_input", "input")
-        + written * _price(pricing, "cache_write", "input")
-        + usage.output_tokens * _price(pricing, "output")
+        fresh * pricing.input
+        + cached * cached_price
+        + written * write_price
+        + usage.output_tokens * pricing.output
     )
     return total / MILLION
 
@@ -104,7 +100,7 @@ class PriceQuote:
 def price_call(
     usage: Usage,
     *,
-    override: dict[str, Any] | None,
+    override: Pricing | None,
     provider: str,
     model_id: str,
     base_url: str | None,
@@ -136,7 +132,7 @@ def price_call(
 
 def quote_price(
     *,
-    override: dict[str, Any] | None,
+    override: Pricing | None,
     provider: str,
     model_id: str,
     base_url: str | None,
@@ -150,7 +146,7 @@ def quote_price(
 
 def describe_price(
     *,
-    override: dict[str, Any] | None,
+    override: Pricing | None,
     provider: str,
     model_id: str,
     base_url: str | None,
@@ -201,7 +197,7 @@ def quote_lines(quote: PriceQuote) -> list[str]:
 
 
 def _quote(
-    override: dict[str, Any] | None,
+    override: Pricing | None,
     provider: str,
     model_id: str,
     base_url: str | None,
@@ -213,10 +209,10 @@ def _quote(
         quote = PriceQuote(
             source=SOURCE_OVERRIDE,
             version=version,
-            input=_dec(override.get("input")),
-            output=_dec(override.get("output")),
-            cached_input=_dec(override.get("cached_input")),
-            cache_write=_dec(override.get("cache_write")),
+            input=override.input,
+            output=override.output,
+            cached_input=override.cached_input,
+            cache_write=override.cache_write,
             detail="the model file's pricing",
         )
         return quote, f"prices from the model file's `pricing` ({version})"
@@ -314,10 +310,12 @@ def _dec(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
-def _override_hash(override: dict[str, Any]) -> str:
-    from llmopsctl.project.hashing import content_hash
+def _override_hash(override: Pricing) -> str:
+    """Identifies a pricing written in a model file: the hash of its prices as numbers."""
+    from llmopsctl.core.hashing import content_hash
 
-    return f"pricing {content_hash(override, 12)}"
+    numbers = {k: int(v) if v == v.to_integral_value() else float(v) for k, v in override.to_dict().items()}
+    return f"pricing {content_hash(numbers, 12)}"
 
 
 def _aware(at: datetime) -> datetime:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from llmopsctl.cost.budgets import load_budgets, period_bounds
+from llmopsctl.cost.budgets import period_bounds
 from llmopsctl.cost.report import (
     cell,
     cost_per_pass_note,
@@ -24,7 +24,7 @@ from llmopsctl.errors import UsageError
 from llmopsctl.store.costs import aggregate_calls
 
 if TYPE_CHECKING:
-    from llmopsctl.project.model import Settings
+    from llmopsctl.core.settings import Settings
     from llmopsctl.store import Store
 
 TOP = 10
@@ -38,7 +38,7 @@ def parse_month(text: str) -> datetime:
     return datetime(int(match.group(1)), int(match.group(2)), 1)
 
 
-def monthly_review(store: Store, settings: Settings | Mapping[str, Any], month: datetime) -> dict[str, Any]:
+def monthly_review(store: Store, settings: Settings, month: datetime) -> dict[str, Any]:
     """Everything the review shows, as plain values (Decimals for money). `month`: any moment in it."""
     start, end = period_bounds("month", month)
     prev_start, _ = period_bounds("month", start.replace(day=1) - timedelta(days=1))
@@ -50,14 +50,12 @@ def monthly_review(store: Store, settings: Settings | Mapping[str, Any], month: 
         return {r[dim]: with_derived(r) for r in aggregate_calls(store, by=[dim], since=since, until=until)}
 
     this, prev = totals(start, end), totals(prev_start, start)
-    budgets = [b for b in load_budgets(settings) if b.period == "month"]
+    budgets = [b for b in settings.budgets if b.period == "month"]
     team_budgets = {b.target: b.amount for b in budgets if b.scope == "team"}
     project_budget = next((b.amount for b in budgets if b.scope == "project"), None)
 
     teams_now, teams_prev = by("team", start, end), by("team", prev_start, start)
-    known_teams = [
-        t.get("name") for t in _settings_data(settings).get("teams") or [] if isinstance(t, Mapping)
-    ]
+    known_teams = [t.name for t in settings.teams or ()]
     team_names = list(dict.fromkeys([*teams_now, *[t for t in known_teams if t is not None], *team_budgets]))
     teams = []
     for name in team_names:
@@ -87,10 +85,6 @@ def monthly_review(store: Store, settings: Settings | Mapping[str, Any], month: 
         "models": _top(by("model", start, end), by("model", prev_start, start), "model"),
         "sources": _top(by("source", start, end), by("source", prev_start, start), "source"),
     }
-
-
-def _settings_data(settings: Settings | Mapping[str, Any]) -> Mapping[str, Any]:
-    return settings if isinstance(settings, Mapping) else settings.data
 
 
 def _spend(row: Mapping[str, Any] | None) -> Decimal:

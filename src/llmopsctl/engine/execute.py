@@ -15,6 +15,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from llmopsctl.core.definitions import team_and_owner
+from llmopsctl.core.secrets import redact
 from llmopsctl.cost.estimate import CostEstimate, EstimateItem, estimate_cost
 from llmopsctl.cost.pricing import PricedCall, PriceQuote
 from llmopsctl.engine.calls import describe_failure, with_retries
@@ -27,7 +29,6 @@ from llmopsctl.engine.score import evaluate
 from llmopsctl.engine.services import ModelCalls
 from llmopsctl.engine.writer import StoreWriter
 from llmopsctl.errors import MissingRecording
-from llmopsctl.project.secrets import redact
 from llmopsctl.providers.base import ChatRequest, ChatResponse
 from llmopsctl.providers.replay import cassette_key
 from llmopsctl.scorers.base import ScoreContext
@@ -290,13 +291,12 @@ class Executor:
         if response is not None:
             priced = runtime.price(response.usage, datetime.now(timezone.utc))
             cost = runtime.spent(priced, cached=cached)  # the list price stays in cost_nominal_usd
-            team = item.prompt.team or item.suite.data.get("team")
-            owner = item.prompt.data.get("owner") or item.suite.data.get("owner")
+            team, owner = team_and_owner(item.prompt, item.suite)
             metadata = dict(item.case.metadata)
             if "tool_calls" in response.metadata:
                 metadata["tool_calls"] = response.metadata["tool_calls"]
-            if item.prompt.data.get("tools"):
-                metadata.setdefault("tools", item.prompt.data["tools"])
+            if item.prompt.tools:
+                metadata.setdefault("tools", [dict(tool) for tool in item.prompt.tools])
             ctx = ScoreContext(
                 output=response.output,
                 expected=item.case.expected,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from llmopsctl.core.cases import Case, Dataset
+from llmopsctl.core.definitions import ModelConfig, Prompt, Suite
 from llmopsctl.errors import UsageError
-from llmopsctl.project.model import Case, Dataset, ModelConfig, Project, Prompt, Suite
+from llmopsctl.project.model import Project
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def _shard_of(dataset: str, case_id: str, count: int) -> int:
 
 
 def select_cases(dataset: Dataset, filters: Filters) -> list[Case]:
-    cases = dataset.cases
+    cases = list(dataset.cases)
     if filters.cases:
         cases = [c for c in cases if any(fnmatch.fnmatchcase(c.id, pat) for pat in filters.cases)]
     if filters.tags:
@@ -100,9 +102,9 @@ def select_cases(dataset: Dataset, filters: Filters) -> list[Case]:
     return cases
 
 
-def _pick(names: list[str], wanted: tuple[str, ...], what: str, suite: str) -> list[str]:
+def _pick(names: Sequence[str], wanted: tuple[str, ...], what: str, suite: str) -> list[str]:
     if not wanted:
-        return names
+        return list(names)
     chosen = [n for n in names if any(fnmatch.fnmatchcase(n, w) for w in wanted)]
     if not chosen:
         raise UsageError(
@@ -144,7 +146,7 @@ def plan_suite(project: Project, suite: Suite, filters: Filters) -> Plan:
 
 
 def select_suites(project: Project, names: list[str]) -> list[Suite]:
-    from llmopsctl.project.schemacheck import did_you_mean
+    from llmopsctl.core.suggest import did_you_mean
 
     if not names:
         if not project.suites:

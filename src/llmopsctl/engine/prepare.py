@@ -6,10 +6,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from llmopsctl.core.hashing import content_hash
 from llmopsctl.engine.plan import WorkItem
 from llmopsctl.engine.runtime import ModelRuntime
 from llmopsctl.errors import ConfigError
-from llmopsctl.project.hashing import content_hash
 from llmopsctl.project.templating import render_messages
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmopsctl.core.definitions import team_and_owner
 from llmopsctl.cost.pricing import PricedCall
 from llmopsctl.engine.score import Verdict
 from llmopsctl.providers.base import ChatResponse
@@ -51,6 +52,7 @@ def result_row(
     environment: str | None = None,
 ) -> dict[str, Any]:
     usage = response.usage.to_dict() if response is not None else {}
+    team, owner = team_and_owner(item.prompt, item.suite)
     return {
         "id": f"{run_id}/{item.item_key}",
         "run_id": run_id,
@@ -81,8 +83,8 @@ def result_row(
         "cost_nominal_usd": priced.cost if priced else None,
         "price_source": priced.source if priced else None,
         "price_version": priced.version if priced else None,
-        "team": item.prompt.team or item.suite.data.get("team"),
-        "owner": item.prompt.data.get("owner") or item.suite.data.get("owner"),
+        "team": team,
+        "owner": owner,
         "source": source,
         "environment": environment,
         "cached": cached,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets as pysecrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from llmopsctl import __version__
+from llmopsctl.core.assertions import Assertion
+from llmopsctl.core.definitions import ModelConfig, Suite
+from llmopsctl.core.secrets import secret_env_values
 from llmopsctl.cost.estimate import CostEstimate, usd
 from llmopsctl.engine.execute import Executor, Options, Progress
 from llmopsctl.engine.limits import ModelLimits
 from llmopsctl.engine.plan import Filters, Plan, plan_suite
 from llmopsctl.engine.runtime import ModelRuntime
 from llmopsctl.errors import ConfigError, CostCapExceeded, UsageError
-from llmopsctl.project.model import ModelConfig, Project, Suite
-from llmopsctl.project.secrets import secret_env_values
+from llmopsctl.project.model import Project
 from llmopsctl.providers.base import ModelSpec
 from llmopsctl.providers.replay import Cassette
 from llmopsctl.store import Store
@@ -76,15 +78,16 @@ def cassette_path(project: Project, suite: str) -> Path:
 
 
 def _spec(project: Project, model: ModelConfig, *, replay: Cassette | None) -> ModelSpec:
-    data = model.data
-    options = dict(data.get("options") or {})
+    options = dict(model.options)
     options.setdefault("root", str(project.root))
-    timeout = float(data.get("timeout_s") or project.settings.defaults.timeout_s)
+    timeout = model.timeout_s or project.settings.defaults.timeout_s
     if replay is not None or model.provider == "replay":
         cassette = replay or Cassette(project.root / str(options.get("cassette", "")))
         options["cassette"] = str(cassette.path)
         options["_cassette"] = cassette
-        return ModelSpec(model.name, "replay", model.model, None, None, model.params, {}, timeout, options)
+        return ModelSpec(
+            model.name, "replay", model.model, None, None, dict(model.params), {}, timeout, options
+        )
     api_key = None
     env_name = model.api_key_env
     if env_name:
@@ -103,20 +106,19 @@ def _spec(project: Project, model: ModelConfig, *, replay: Cassette | None) -> M
                 "spaces, line breaks or non-ASCII characters",
                 hint=f"set {env_name} again to the key alone (a file with Windows line ends adds a \\r)",
             )
-    elif model.provider in KEYED_PROVIDERS and not data.get("base_url"):
+    elif model.provider in KEYED_PROVIDERS and not model.base_url:
         raise ConfigError(
             f"model {model.name!r} calls {KEYED_PROVIDERS[model.provider]} but names no api_key_env",
             hint="add `api_key_env: OPENAI_API_KEY` (the NAME of the variable) to the model file",
         )
-    headers = dict(data.get("headers") or {})
     return ModelSpec(
         model.name,
         model.provider,
         model.model,
-        data.get("base_url"),
+        model.base_url,
         api_key,
-        model.params,
-        headers,
+        dict(model.params),
+        dict(model.headers),
         timeout,
         options,
     )
@@ -126,15 +128,13 @@ def judge_models(suite: Suite, plan: Plan) -> set[str]:
     """Model names that the assertions of the plan's cases grade with (`config.model`)."""
     names: set[str] = set()
 
-    def visit(assertions: Any) -> None:
-        for assertion in assertions if isinstance(assertions, list) else []:
-            if not isinstance(assertion, dict):
-                continue
-            model = (assertion.get("config") or {}).get("model")
+    def visit(assertions: Iterable[Assertion]) -> None:
+        for assertion in assertions:
+            model = assertion.config.get("model")
             if isinstance(model, str):
                 names.add(model)
-            if assertion.get("type") == "assert-set":
-                visit(assertion.get("value"))
+            if assertion.type == "assert-set":
+                visit(assertion.members())
 
     visit(suite.asserts)
     for _, cases in plan.datasets:
@@ -151,8 +151,8 @@ def build_runtimes(
     A python model's function is imported here, before any case runs: one that cannot be loaded is a
     configuration error (ConfigError), not an error on every case.
     """
+    from llmopsctl.core.secrets import redact
     from llmopsctl.errors import ProviderError
-    from llmopsctl.project.secrets import redact
     from llmopsctl.providers.python import PythonProvider
     from llmopsctl.providers.registry import provider_class
 
@@ -181,18 +181,18 @@ def build_runtimes(
         limits = model.limits
         runtimes[name] = ModelRuntime(
             provider=provider,
-            limits=ModelLimits(limits.get("concurrency"), limits.get("rpm"), limits.get("tpm")),
-            retries=int(model.data.get("retries", project.settings.defaults.retries)),
+            limits=ModelLimits(limits.concurrency, limits.rpm, limits.tpm),
+            retries=model.retries if model.retries is not None else project.settings.defaults.retries,
             timeout_s=spec.timeout_s,
             pricing=model.pricing,
             # A replayed model keeps its model file's base_url, which prices it (see cost.pricing).
-            base_url=spec.base_url if replay is None else model.data.get("base_url"),
+            base_url=spec.base_url if replay is None else model.base_url,
             cache=getattr(provider, "cacheable", True),
             replayed=spec.provider == "replay",
             provider_name=model.provider,  # replayed answers are priced like the recorded ones
             model_id=model.model,
             price_version=model.hash,
-            params=model.params,
+            params=dict(model.params),
         )
     return runtimes, secrets
 
@@ -232,10 +232,10 @@ def run_suite(
     runtimes, secrets = build_runtimes(project, plan, cassette if request.replay else None)
     defaults = project.settings.defaults
     options = Options(
-        concurrency=request.concurrency or int(suite.data.get("concurrency") or defaults.concurrency),
+        concurrency=request.concurrency or suite.concurrency or defaults.concurrency,
         use_cache=request.use_cache and not request.replay,
         cache_ttl_s=defaults.cache_ttl_s,
-        backoff_s=float(project.settings.data.get("defaults", {}).get("backoff_s", 0.5)),
+        backoff_s=defaults.backoff_s,
         cassette=cassette if request.record else None,
         secrets=secrets,
         max_cost=_cap(request, suite),
@@ -293,9 +293,9 @@ def _environment(project: Project, request: RunRequest, previous: dict[str, Any]
     name = request.environment
     if name is None and previous is not None:
         name = (previous.get("args") or {}).get("environment")
-    declared = project.settings.data.get("environments")
-    if name is not None and isinstance(declared, dict) and declared and name not in declared:
-        from llmopsctl.project.schemacheck import did_you_mean
+    declared = project.settings.environments
+    if name is not None and declared and name not in declared:
+        from llmopsctl.core.suggest import did_you_mean
 
         raise UsageError(
             f"unknown environment {name!r}{did_you_mean(name, list(declared))} "
@@ -329,8 +329,7 @@ def _check_unchanged(previous: dict[str, Any], plan: Plan) -> None:
 def _cap(request: RunRequest, suite: Suite) -> Decimal | None:
     if request.max_cost is not None:
         return request.max_cost
-    cap = suite.data.get("max_cost")
-    return Decimal(str(cap)) if cap is not None else None
+    return suite.max_cost
 
 
 async def _execute(executor: Executor, todo: Any, total: int, runtimes: dict[str, ModelRuntime]) -> Progress:

@@ -7,13 +7,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypedDict
 
+from llmopsctl.core.definitions import Pricing
+from llmopsctl.core.usage import Usage
 from llmopsctl.cost.pricing import PricedCall, PriceQuote, price_call, quote_price
 from llmopsctl.engine.limits import ModelLimits
-from llmopsctl.providers.base import Provider, Usage
+from llmopsctl.providers.base import Provider
 
 
 class _PriceArgs(TypedDict):
-    override: dict[str, Any] | None
+    override: Pricing | None
     provider: str
     model_id: str
     base_url: str | None
@@ -27,7 +29,7 @@ class ModelRuntime:
     limits: ModelLimits
     retries: int
     timeout_s: float
-    pricing: dict[str, Any] | None
+    pricing: Pricing | None
     base_url: str | None
     cache: bool = True  # False for local providers (python, echo, replay): their answers can change freely
     provider_name: str = ""

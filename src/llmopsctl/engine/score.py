@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from llmopsctl.core.cases import Case
+from llmopsctl.core.definitions import Suite
 from llmopsctl.errors import ConfigError
-from llmopsctl.project.model import Case, Suite
 from llmopsctl.project.templating import render_cached
 from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, weighted
 from llmopsctl.scorers.registry import run_assertion
@@ -46,9 +47,7 @@ async def evaluate(suite: Suite, case: Case, ctx: ScoreContext) -> Verdict:
         return verdict
     errors: list[str] = []
     for assertion in assertions:
-        type_name = str(assertion.get("type"))
-        weight = float(assertion.get("weight", 1))
-        metric = assertion.get("metric")
+        type_name, weight, metric = assertion.type, assertion.weight, assertion.metric
         try:
             score: Score = await run_assertion(assertion, ctx, lambda value: _render_value(value, case))
         except (ScorerError, ConfigError) as exc:

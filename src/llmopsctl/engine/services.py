@@ -9,10 +9,11 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmopsctl.core.hashing import content_hash
+from llmopsctl.core.usage import Usage
 from llmopsctl.engine.calls import describe_failure, with_retries
 from llmopsctl.errors import MissingRecording
-from llmopsctl.project.hashing import content_hash
-from llmopsctl.providers.base import ChatRequest, ChatResponse, Embeddings, Usage
+from llmopsctl.providers.base import ChatRequest, ChatResponse, Embeddings
 from llmopsctl.providers.replay import ReplayProvider, cassette_key
 from llmopsctl.scorers.base import ScorerError
 

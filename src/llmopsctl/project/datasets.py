@@ -6,12 +6,14 @@ import csv
 import io
 import json
 import json.scanner
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from llmopsctl.project.diagnostics import Diagnostic, JsonPath
-from llmopsctl.project.hashing import content_hash
-from llmopsctl.project.model import Case
+from llmopsctl.core.cases import Case
+from llmopsctl.core.diagnostics import Diagnostic, JsonPath
+from llmopsctl.core.hashing import ListHasher, content_hash
+from llmopsctl.project.records import assertions
 from llmopsctl.project.schemacheck import schema_diagnostics
 from llmopsctl.project.yamlsource import Position, Source, SourceError, load_yaml_text, read_text
 
@@ -194,8 +196,11 @@ def _assertion_ok(assertion: dict[str, Any]) -> bool:
 _SHARED_MAX_LEN = 64  # short strings that repeat across cases (labels, tags, variable names) are kept once
 
 
-def build_cases(source: Source, rel: str, *, consume: bool = False) -> tuple[list[Case], list[Diagnostic]]:
-    """Check each case and give every case a stable id (derived from its content when it has none).
+def build_cases(
+    source: Source, rel: str, *, consume: bool = False
+) -> tuple[list[Case], str, list[Diagnostic]]:
+    """Check each case and give every case a stable id (derived from its content when it has none);
+    the cases, the hash of their content as written, and the problems found.
 
     With consume, each raw case in `source.data["cases"]` is replaced by None once built, so a large
     dataset is not held twice while its cases are built (positions still work: they do not need it).
@@ -207,6 +212,7 @@ def build_cases(source: Source, rel: str, *, consume: bool = False) -> tuple[lis
     seen: dict[str, int] = {}
     shared: dict[str, str] = {}
     share = shared.setdefault
+    hasher = ListHasher()
     for index, raw in enumerate(raw_cases or []):
         if consume:
             raw_cases[index] = None  # type: ignore[index]
@@ -236,24 +242,44 @@ def build_cases(source: Source, rel: str, *, consume: bool = False) -> tuple[lis
             )
             continue
         seen[case_id] = index
-        vars_ = raw.get("vars")
-        expected = raw.get("expected")
-        if type(expected) is str and len(expected) <= _SHARED_MAX_LEN:
-            expected = share(expected, expected)
-        tags = raw.get("tags")  # a string or mapping (reported above) still gives its characters or keys
-        asserts = raw.get("assert")
-        metadata = raw.get("metadata")
-        threshold = raw.get("threshold")
-        cases.append(
-            Case(
-                case_id,
-                {share(k, k): v for k, v in vars_.items()} if isinstance(vars_, dict) else {},
-                expected,
-                [a for a in asserts if isinstance(a, dict)] if isinstance(asserts, list) else [],
-                [share(t, t) for t in map(str, tags)] if isinstance(tags, (list, str, dict)) else [],
-                dict(metadata) if isinstance(metadata, dict) else {},
-                threshold if isinstance(threshold, (int, float)) else None,
-                index,
-            )
-        )
-    return cases, diags
+        case = _case(case_id, index, raw, share)
+        hasher.add(_written(case_id, raw, case))
+        cases.append(case)
+    return cases, hasher.hexdigest(), diags
+
+
+def _case(case_id: str, index: int, raw: dict[str, Any], share: Callable[[str, str], str]) -> Case:
+    vars_ = raw.get("vars")
+    expected = raw.get("expected")
+    if type(expected) is str and len(expected) <= _SHARED_MAX_LEN:
+        expected = share(expected, expected)
+    tags = raw.get("tags")  # a string or mapping (reported above) still gives its characters or keys
+    metadata = raw.get("metadata")
+    threshold = raw.get("threshold")
+    return Case(
+        case_id,
+        {share(k, k): v for k, v in vars_.items()} if isinstance(vars_, dict) else {},
+        expected,
+        assertions(raw.get("assert")),
+        tuple(share(t, t) for t in map(str, tags)) if isinstance(tags, (list, str, dict)) else (),
+        dict(metadata) if isinstance(metadata, dict) else {},
+        threshold if isinstance(threshold, (int, float)) else None,
+        index,
+    )
+
+
+def _written(case_id: str, raw: dict[str, Any], case: Case) -> dict[str, Any]:
+    """What a case's content hash covers: its id and what it sets, as written."""
+    out: dict[str, Any] = {"id": case_id, "vars": case.vars}
+    if case.expected is not None:
+        out["expected"] = case.expected
+    asserts = raw.get("assert")
+    if isinstance(asserts, list) and any(isinstance(a, dict) for a in asserts):
+        out["assert"] = [a for a in asserts if isinstance(a, dict)]
+    if case.tags:
+        out["tags"] = list(case.tags)
+    if case.metadata:
+        out["metadata"] = case.metadata
+    if case.threshold is not None:
+        out["threshold"] = case.threshold
+    return out

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import replace
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
+from llmopsctl.core.cases import Dataset
+from llmopsctl.core.diagnostics import Diagnostic
+from llmopsctl.core.hashing import content_hash
+from llmopsctl.core.secrets import find_secrets
+from llmopsctl.core.settings import Settings
 from llmopsctl.errors import ProjectNotFound
+from llmopsctl.project import records
 from llmopsctl.project.datasets import DATASET_SUFFIXES, build_cases, parse_dataset_text
-from llmopsctl.project.diagnostics import Diagnostic
-from llmopsctl.project.hashing import content_hash, list_content_hash
-from llmopsctl.project.model import (
-    KIND_DIRS,
-    SETTINGS_FILE,
-    Dataset,
-    Defaults,
-    LoadedFile,
-    ModelConfig,
-    Project,
-    Prompt,
-    Settings,
-    Suite,
-)
+from llmopsctl.project.model import KIND_DIRS, SETTINGS_FILE, LoadedFile, Project
 from llmopsctl.project.schemacheck import schema_diagnostics
-from llmopsctl.project.secrets import find_secrets, mask_secrets
 from llmopsctl.project.yamlsource import Source, SourceError, load_yaml_text, read_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -180,71 +168,15 @@ class _Loader:
 
 def _settings(loaded: LoadedFile | None) -> Settings:
     if loaded is None or loaded.source is None or not loaded.ok:
-        return Settings(path=loaded.path if loaded else None, data={})
-    data: dict[str, Any] = loaded.source.data
-    raw = data.get("defaults") or {}
-    defaults = Defaults()
-    defaults.concurrency = int(raw.get("concurrency", defaults.concurrency))
-    defaults.timeout_s = float(raw.get("timeout_s", defaults.timeout_s))
-    defaults.retries = int(raw.get("retries", defaults.retries))
-    defaults.repeat = int(raw.get("repeat", defaults.repeat))
-    defaults.seed = int(raw.get("seed", defaults.seed))
-    if "cache_ttl" in raw:
-        defaults.cache_ttl_s = parse_duration(raw["cache_ttl"])
-    return Settings(
-        path=loaded.path, data=data, db=str(data.get("db") or ".llmops/llmops.duckdb"), defaults=defaults
-    )
+        return Settings(path=loaded.path if loaded else None)
+    return records.settings(loaded.path, loaded.source.data)
 
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(value: Any) -> int | None:
-    """Seconds for `3600`, `30s`, `15m`, `12h`, `7d`, `2w`; None for `never`."""
-    if isinstance(value, int):
-        return value
-    text = str(value).strip()
-    if text == "never":
-        return None
-    return int(text[:-1]) * _UNITS[text[-1]]
-
-
-def load_project(root: Path, only: Iterable[Path] | None = None, *, keep_sources: bool = True) -> Project:
-    """Load the project at `root`. With `only`, load those files and what they are cross-checked with.
-
-    Each file's parsed source (`project.files[rel].source`, which maps JSON paths to positions) is kept for
-    callers that locate things later; with keep_sources=False it is dropped once the checks have placed
-    their diagnostics, leaving only the typed Project (large datasets then take much less memory).
-    """
-    with _no_cyclic_gc():
-        project = _load(root.resolve(), only)
-        if not keep_sources:
-            for loaded in project.files.values():
-                loaded.source = None
-    # A problem quoting a value (e.g. a literal key put in `api_key_env`) must not print the secret.
-    project.diagnostics = [
-        replace(d, message=masked) if (masked := mask_secrets(d.message)) != d.message else d
-        for d in project.diagnostics
-    ]
-    return project
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: loading makes many containers and no cycles, and with a large
-    dataset the collector's repeated passes over everything loaded so far cost more than the loading."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _load(root: Path, only: Iterable[Path] | None) -> Project:
-    from llmopsctl.project.checks import run_checks
-
+def load_project(root: Path, only: Iterable[Path] | None = None) -> Project:
+    """Load the project at `root`: parse every file, check it against its schema and build its typed
+    record. With `only`, load those files and what they are cross-checked with, and keep only the problems
+    found in them (`Project.focus`). Checks across files are `llmopsctl.validate`'s."""
+    root = root.resolve()
     loader = _Loader(root)
     settings_path = root / SETTINGS_FILE
     settings_file = loader.parse("llmops", settings_path) if settings_path.exists() else None
@@ -260,34 +192,29 @@ def _load(root: Path, only: Iterable[Path] | None) -> Project:
                     loader.scan_secrets(loader.rel(path.resolve()), read_text(path))
                 except SourceError:
                     pass
+        project.focus = {loader.rel(p) for kind in selected for p in selected[kind]} | {SETTINGS_FILE}
+        project.focus |= {loader.rel(p.resolve()) for p in only}
     else:
         selected = paths
     for kind in ("prompt", "model", "suite", "dataset"):
-        names: dict[str, LoadedFile] = {}
-        for path in selected[kind]:
-            loaded = loader.files.get(loader.rel(path)) or loader.parse(kind, path)
-            if loaded.name in names:
-                other = names[loaded.name]
-                loader.diags.append(
-                    Diagnostic(
-                        loaded.rel,
-                        1,
-                        1,
-                        f"{kind} {loaded.name!r} is also defined in {other.rel}",
-                        code="name",
-                    )
-                )
-                continue
-            names[loaded.name] = loaded
-            _build(project, loaded, loader)
+        _build_kind(project, kind, selected[kind], loader)
     project.files = loader.files
     project.diagnostics = loader.diags
-    project.diagnostics.extend(run_checks(project, paths))
-    if only is not None:
-        keep = {loader.rel(p) for kind in selected for p in selected[kind]} | {SETTINGS_FILE}
-        keep |= {loader.rel(p.resolve()) for p in only}
-        project.diagnostics = [d for d in project.diagnostics if d.path in keep]
+    project.present = {kind: {p.stem for p in found} for kind, found in paths.items()}
     return project
+
+
+def _build_kind(project: Project, kind: str, paths: list[Path], loader: _Loader) -> None:
+    names: dict[str, LoadedFile] = {}
+    for path in paths:
+        loaded = loader.files.get(loader.rel(path)) or loader.parse(kind, path)
+        if loaded.name in names:
+            other = names[loaded.name]
+            message = f"{kind} {loaded.name!r} is also defined in {other.rel}"
+            loader.diags.append(Diagnostic(loaded.rel, 1, 1, message, code="name"))
+            continue
+        names[loaded.name] = loaded
+        _build(project, loaded, loader)
 
 
 def _build(project: Project, loaded: LoadedFile, loader: _Loader) -> None:
@@ -300,23 +227,31 @@ def _build(project: Project, loaded: LoadedFile, loader: _Loader) -> None:
         # The typed cases take over from the raw ones (and the text, which nothing reads any more): only the
         # positions (line numbers, YAML nodes) stay, for the checks' diagnostics.
         source.text = ""
-        cases, diags = build_cases(source, loaded.rel, consume=True)
+        cases, digest, diags = build_cases(source, loaded.rel, consume=True)
         loader.diags.extend(diags)
         meta = {k: v for k, v in source.data.items() if k != "cases"}
         source.data = {**meta, "cases": []}
-        digest = list_content_hash(c.to_dict() for c in cases)
-        project.datasets[loaded.name] = Dataset(loaded.name, loaded.path, cases, digest, meta)
+        project.datasets[loaded.name] = Dataset(
+            loaded.name,
+            loaded.path,
+            digest,
+            tuple(cases),
+            description=records.text(meta, "description"),
+            owner=records.text(meta, "owner"),
+            team=records.text(meta, "team"),
+            tags=records.names(meta, "tags"),
+        )
         return
     if not loaded.ok:
         return
     data = source.data
     digest = content_hash(data)
     if loaded.kind == "prompt":
-        project.prompts[loaded.name] = Prompt(loaded.name, loaded.path, data, digest)
+        project.prompts[loaded.name] = records.prompt(loaded.name, loaded.path, digest, data)
     elif loaded.kind == "model":
-        project.models[loaded.name] = ModelConfig(loaded.name, loaded.path, data, digest)
+        project.models[loaded.name] = records.model(loaded.name, loaded.path, digest, data)
     elif loaded.kind == "suite":
-        project.suites[loaded.name] = Suite(loaded.name, loaded.path, data, digest)
+        project.suites[loaded.name] = records.suite(loaded.name, loaded.path, digest, data)
 
 
 def _closure(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from llmopsctl.project.diagnostics import Diagnostic, JsonPath, format_json_path
+from llmopsctl.core.diagnostics import Diagnostic, JsonPath, format_json_path
+from llmopsctl.core.suggest import did_you_mean
 from llmopsctl.project.schemas import load_schema
 from llmopsctl.project.yamlsource import Source
 
@@ -23,11 +23,6 @@ _TYPE_NAMES = {
     "boolean": "true or false",
     "null": "null",
 }
-
-
-def did_you_mean(word: str, choices: Any) -> str:
-    matches = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"; did you mean {matches[0]!r}?" if matches else ""
 
 
 @cache

@@ -8,9 +8,11 @@ by the values of the variables a template reads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
+from llmopsctl.core.definitions import Message
 from llmopsctl.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -111,14 +113,15 @@ def render(text: str, context: dict[str, Any], *, what: str = "template") -> str
 
 
 def render_messages(
-    messages: list[dict[str, str]], variables: dict[str, Any], *, what: str
+    messages: Sequence[Message], variables: dict[str, Any], *, what: str
 ) -> list[dict[str, str]]:
+    """The prompt's messages with the case's variables filled in, as the chat APIs take them."""
     out = []
     for i, message in enumerate(messages):
-        content = render(message["content"], variables, what=f"{what} message {i + 1}")
-        rendered = {"role": message["role"], "content": content}
-        if "name" in message:
-            rendered["name"] = message["name"]
+        content = render(message.content, variables, what=f"{what} message {i + 1}")
+        rendered = {"role": message.role, "content": content}
+        if message.name is not None:
+            rendered["name"] = message.name
         out.append(rendered)
     return out
 

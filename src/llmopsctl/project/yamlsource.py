@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from llmopsctl.project.diagnostics import JsonPath
+from llmopsctl.core.diagnostics import JsonPath
 
 # How many nodes aliases may add on top of the document itself before it is treated as an alias bomb.
 MAX_ALIAS_EXPANSION = 100_000

@@ -27,8 +27,9 @@ from typing import Any
 import httpx
 
 from llmopsctl import userfunc
+from llmopsctl.core.usage import Usage
 from llmopsctl.errors import ProviderError
-from llmopsctl.providers.base import ChatRequest, ChatResponse, ModelSpec, Usage
+from llmopsctl.providers.base import ChatRequest, ChatResponse, ModelSpec
 from llmopsctl.providers.http import merged_params, truncate
 from llmopsctl.userfunc import UserFuncError
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
+from llmopsctl.core.hashing import canonical_json, content_hash
 from llmopsctl.errors import MissingRecording, ProviderError
-from llmopsctl.project.hashing import canonical_json, content_hash
 from llmopsctl.providers.base import ChatRequest, ChatResponse, ModelSpec
 
 
@@ -61,7 +61,7 @@ class Cassette:
         self.dirty = True
 
     def save(self, secrets: list[str]) -> None:
-        from llmopsctl.project.secrets import redact
+        from llmopsctl.core.secrets import redact
 
         if not self.dirty:
             return

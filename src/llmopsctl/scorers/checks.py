@@ -6,27 +6,28 @@ is a Jinja2 template is only known at run time and is not judged here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from llmopsctl.core.assertions import Assertion
 from llmopsctl.scorers.base import CheckEnv, Problem, ScorerError, is_template, to_number
 
 Where = tuple[str | int, ...]
 
 
-def _config(assertion: dict[str, Any]) -> dict[str, Any]:
-    config = assertion.get("config")
-    return config if isinstance(config, dict) else {}
+def _config(assertion: Assertion) -> Mapping[str, Any]:
+    return assertion.config
 
 
-def _literal(assertion: dict[str, Any]) -> tuple[bool, Any]:
+def _literal(assertion: Assertion) -> tuple[bool, Any]:
     """(known, value): a value that is absent or a template is not known statically."""
-    value = assertion.get("value")
+    value = assertion.value
     return value is not None and not is_template(value), value
 
 
-def _option(assertion: dict[str, Any], key: str) -> tuple[Where, Any] | None:
+def _option(assertion: Assertion, key: str) -> tuple[Where, Any] | None:
     """Where an option is given: in a dict `value` (wins) or in `config`."""
-    value = assertion.get("value")
+    value = assertion.value
     if isinstance(value, dict) and key in value:
         return ("value", key), value[key]
     config = _config(assertion)
@@ -35,10 +36,10 @@ def _option(assertion: dict[str, Any], key: str) -> tuple[Where, Any] | None:
     return None
 
 
-def _threshold(assertion: dict[str, Any], low: float, high: float | None, what: str = "") -> list[Problem]:
+def _threshold(assertion: Assertion, low: float, high: float | None, what: str = "") -> list[Problem]:
     problems: list[Problem] = []
     for where, raw in (
-        (("threshold",), assertion.get("threshold")),
+        (("threshold",), assertion.threshold),
         (("config", "threshold"), _config(assertion).get("threshold")),
     ):
         if raw is None:
@@ -54,11 +55,11 @@ def _threshold(assertion: dict[str, Any], low: float, high: float | None, what: 
     return problems
 
 
-def check_unit_threshold(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_unit_threshold(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     return _threshold(assertion, 0, 1)
 
 
-def check_text(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_text(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     known, value = _literal(assertion)
     if known and isinstance(value, (list, dict)):
         hint = "; for several strings use contains-all or contains-any" if isinstance(value, list) else ""
@@ -71,7 +72,7 @@ def check_text(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
     return []
 
 
-def check_list(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_list(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     known, value = _literal(assertion)
     if not known or isinstance(value, str):
         return []
@@ -84,7 +85,7 @@ def check_list(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
     ]
 
 
-def check_regex(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_regex(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     from llmopsctl.scorers.text import compile_regex
 
     config = _config(assertion)
@@ -101,8 +102,8 @@ def check_regex(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
     return []
 
 
-def check_bounds(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
-    value = assertion.get("value")
+def check_bounds(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    value = assertion.value
     if value is not None and not isinstance(value, dict):
         if is_template(value):
             return []
@@ -134,14 +135,14 @@ def check_bounds(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
     return problems
 
 
-def check_distance(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_distance(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     return _threshold(assertion, 0, None, " (the maximum edit distance)")
 
 
-def check_maximum(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
-    value = assertion.get("value")
+def check_maximum(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    value = assertion.value
     if value is None:
-        if assertion.get("threshold") is None and _config(assertion).get("threshold") is None:
+        if assertion.threshold is None and _config(assertion).get("threshold") is None:
             return [((), "needs the maximum: `value` or `threshold`")]
         return _threshold(assertion, 0, None)
     if is_template(value):
@@ -153,10 +154,10 @@ def check_maximum(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
     return [(("value",), f"`value` must be >= 0, got {value!r}")] if number < 0 else []
 
 
-def check_finish_reason(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_finish_reason(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     from llmopsctl.scorers.operational import finish_reasons
 
-    value = assertion.get("value")
+    value = assertion.value
     if is_template(value):
         return []
     try:
@@ -166,10 +167,10 @@ def check_finish_reason(assertion: dict[str, Any], env: CheckEnv) -> list[Proble
     return []
 
 
-def check_json_schema(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_json_schema(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     from llmopsctl.scorers.structure import load_schema, schema_validator
 
-    value = assertion.get("value")
+    value = assertion.value
     where: Where = ("value",)
     if value is None:
         value, where = _config(assertion).get("schema"), ("config", "schema")
@@ -187,11 +188,11 @@ def check_json_schema(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]
     return []
 
 
-def check_json_path(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_json_path(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     from llmopsctl.scorers import jsonpath
     from llmopsctl.scorers.structure import json_path_spec
 
-    value = assertion.get("value")
+    value = assertion.value
     if is_template(value):
         return []
     try:
@@ -215,7 +216,7 @@ def check_json_path(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
     return problems
 
 
-def check_tools(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_tools(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     from llmopsctl.scorers.structure import declared_tools, schema_validator
 
     known, value = _literal(assertion)
@@ -233,8 +234,8 @@ def check_tools(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
     return []
 
 
-def _model(assertion: dict[str, Any], env: CheckEnv, what: str) -> list[Problem]:
-    from llmopsctl.project.schemacheck import did_you_mean
+def _model(assertion: Assertion, env: CheckEnv, what: str) -> list[Problem]:
+    from llmopsctl.core.suggest import did_you_mean
 
     model = _config(assertion).get("model")
     if model is None:
@@ -247,17 +248,17 @@ def _model(assertion: dict[str, Any], env: CheckEnv, what: str) -> list[Problem]
     return []
 
 
-def check_model(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_model(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     """Types that call a project model in `config.model` and pass at a 0..1 threshold."""
-    what = "embedding" if str(assertion.get("type", "")).removeprefix("not-") == "similar" else "judge"
+    what = "embedding" if assertion.base_type == "similar" else "judge"
     return _model(assertion, env, what) + _threshold(assertion, 0, 1)
 
 
-def check_llm_judge(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_llm_judge(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     from llmopsctl.scorers.judge import rubric_of
 
     problems: list[Problem] = []
-    value = assertion.get("value")
+    value = assertion.value
     if not is_template(value):
         try:
             rubric_of(value, _config(assertion))
@@ -266,7 +267,7 @@ def check_llm_judge(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
     return problems + _model(assertion, env, "judge") + _threshold(assertion, 0, 1)
 
 
-def check_factuality(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_factuality(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     from llmopsctl.scorers.judge import factuality_scores
 
     problems = check_model(assertion, env)
@@ -277,11 +278,11 @@ def check_factuality(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
     return problems
 
 
-def check_python(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_python(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     from llmopsctl.scorers.custom import function_ref
     from llmopsctl.userfunc import static_problem
 
-    value = assertion.get("value")
+    value = assertion.value
     where: Where = ("value",) if value is not None else ("config", "function")
     if is_template(value):
         return []
@@ -299,10 +300,10 @@ def check_python(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
     return problems
 
 
-def check_assert_set(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
+def check_assert_set(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     from llmopsctl.scorers.registry import resolve
 
-    value = assertion.get("value")
+    value = assertion.value
     if not isinstance(value, list) or not value:
         return [(("value",) if value is not None else (), "`value` must be a non-empty list of assertions")]
     problems = _threshold(assertion, 0, 1)
@@ -310,6 +311,9 @@ def check_assert_set(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
         if not isinstance(sub, dict) or not isinstance(sub.get("type"), str):
             problems.append((("value", i), "each assertion of the set needs a `type`"))
             continue
+        threshold = sub.get("threshold")
+        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))):
+            problems.append((("value", i, "threshold"), f"`threshold` must be a number, got {threshold!r}"))
         try:
             spec, _ = resolve(sub["type"])
         except ScorerError as exc:
@@ -318,5 +322,6 @@ def check_assert_set(assertion: dict[str, Any], env: CheckEnv) -> list[Problem]:
         weight = sub.get("weight", 1)
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
             problems.append((("value", i, "weight"), f"`weight` must be a number >= 0, got {weight!r}"))
-        problems += [(("value", i, *where), message) for where, message in spec.problems(sub, env)]
+        member = Assertion.from_mapping(sub)
+        problems += [(("value", i, *where), message) for where, message in spec.problems(member, env)]
     return problems

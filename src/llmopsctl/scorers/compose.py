@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from llmopsctl.core.assertions import Assertion
 from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, to_number, weighted
 
 
@@ -33,7 +34,7 @@ async def assert_set(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> S
         if weight < 0:
             raise ScorerError(f"`weight` of assertion {i} ({type_name}) must be >= 0")
         try:
-            score = await run_assertion(assertion, ctx)
+            score = await run_assertion(Assertion.from_mapping(assertion), ctx)
         except ScorerError as exc:
             raise ScorerError(f"[{i}] {type_name}: {exc}") from None
         rows.append((type_name, weight, score))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -25,7 +25,7 @@ ARGUMENTS = ("output", "expected", "vars", "metadata", "config")
 _FILE_MODULES: dict[tuple[str, int], ModuleType] = {}  # (resolved path, mtime_ns) -> module
 
 
-def function_ref(value: Any, config: dict[str, Any]) -> str:
+def function_ref(value: Any, config: Mapping[str, Any]) -> str:
     ref = value if value is not None else config.get("function")
     if not isinstance(ref, str) or not ref.strip():
         raise ScorerError(

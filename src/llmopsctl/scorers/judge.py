@@ -8,7 +8,7 @@ and its cache key, differ) and temperature 0; a second unreadable verdict is a S
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from llmopsctl.scorers.base import (
@@ -96,7 +96,7 @@ def judge_model(config: dict[str, Any]) -> str:
     return model.strip()
 
 
-def rubric_of(value: Any, config: dict[str, Any]) -> str:
+def rubric_of(value: Any, config: Mapping[str, Any]) -> str:
     rubric = value.get("rubric") if isinstance(value, dict) else value
     if rubric is None:
         rubric = config.get("rubric")
@@ -167,7 +167,7 @@ async def llm_judge(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Sc
     return _graded(score, reason, threshold, "judge score")
 
 
-def factuality_scores(config: dict[str, Any]) -> dict[str, float]:
+def factuality_scores(config: Mapping[str, Any]) -> dict[str, float]:
     custom = config.get("scores")
     if custom is None:
         return dict(FACTUALITY_SCORES)

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from llmopsctl.core.assertions import Assertion
 from llmopsctl.scorers.base import CheckEnv, Problem, Score, ScoreContext, ScorerError, coerce
 
 ScorerFn = Callable[[ScoreContext, Any, dict[str, Any]], Any]
-CheckFn = Callable[[dict[str, Any], CheckEnv], list[Problem]]
+CheckFn = Callable[[Assertion, CheckEnv], list[Problem]]
 ENTRY_POINT_GROUP = "llmopsctl.scorers"
 NEGATION = "not-"
 
@@ -33,7 +34,7 @@ class ScorerSpec:
         except (ImportError, AttributeError) as exc:
             raise ScorerError(f"cannot load assertion type {self.name!r} from {self.target}: {exc}") from None
 
-    def problems(self, assertion: dict[str, Any], env: CheckEnv | None = None) -> list[Problem]:
+    def problems(self, assertion: Assertion, env: CheckEnv | None = None) -> list[Problem]:
         """What the static check finds wrong with an assertion of this type (nothing without a check)."""
         if self.check is None:
             return []
@@ -137,7 +138,7 @@ def resolve(type_name: str) -> tuple[ScorerSpec, bool]:
         if not spec.negatable:
             raise ScorerError(f"assertion type {spec.name!r} cannot be negated")
         return spec, True
-    from llmopsctl.project.schemacheck import did_you_mean
+    from llmopsctl.core.suggest import did_you_mean
 
     raise ScorerError(f"unknown assertion type {type_name!r}{did_you_mean(type_name, known_types())}")
 
@@ -165,18 +166,16 @@ async def run_scorer(
 
 
 async def run_assertion(
-    assertion: dict[str, Any], ctx: ScoreContext, render: Callable[[Any], Any] | None = None
+    assertion: Assertion, ctx: ScoreContext, render: Callable[[Any], Any] | None = None
 ) -> Score:
     """Score `ctx.output` by one assertion as written (type, value, config, threshold).
 
     A type that compares with a value gets the case's `expected` when the assertion has no `value`;
     `render`, when given, makes the value used of the one written (e.g. rendering a template).
     """
-    spec, negate = resolve(str(assertion.get("type")))
-    value = assertion.get("value")
+    spec, negate = resolve(assertion.type)
+    value = assertion.value
     if value is None and spec.needs_value:
         value = ctx.expected
-    config = dict(assertion.get("config") or {})
-    if "threshold" in assertion:
-        config["threshold"] = assertion["threshold"]
+    config = assertion.options()
     return await run_scorer(spec, negate, ctx, render(value) if render else value, config)

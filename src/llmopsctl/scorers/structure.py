@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +139,7 @@ def _contains(found: Any, want: Any) -> bool:
     return False
 
 
-def json_path_spec(value: Any, config: dict[str, Any]) -> dict[str, Any]:
+def json_path_spec(value: Any, config: Mapping[str, Any]) -> dict[str, Any]:
     """{path, equals?|contains?} from a dict `value` over `config`; a string `value` is the path alone."""
     if isinstance(value, str):
         return {**config, "path": value}
@@ -214,7 +215,7 @@ def _call_problem(call: Any, tools: dict[str, Any], validators: dict[str, Any]) 
         return "?", "a tool call without a function name"
     name = fn["name"]
     if name not in tools:
-        from llmopsctl.project.schemacheck import did_you_mean
+        from llmopsctl.core.suggest import did_you_mean
 
         return name, f"unknown tool {name!r}{did_you_mean(name, sorted(tools))}"
     args = fn.get("arguments", fn.get("input", {}))

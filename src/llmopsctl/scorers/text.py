@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, as_text, shorten, to_number
@@ -96,7 +97,7 @@ def starts_with(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
     )
 
 
-def compile_regex(pattern: str, config: dict[str, Any]) -> re.Pattern[str]:
+def compile_regex(pattern: str, config: Mapping[str, Any]) -> re.Pattern[str]:
     flags = 0
     for flag in str(config.get("flags", "")):
         if flag not in REGEX_FLAGS:

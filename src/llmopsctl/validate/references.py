@@ -6,20 +6,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from llmopsctl.project.diagnostics import Diagnostic, JsonPath, format_json_path
-from llmopsctl.project.model import Dataset, LoadedFile, ModelConfig, Project, Prompt, Suite
-from llmopsctl.project.schemacheck import did_you_mean
+from llmopsctl.core.assertions import Assertion
+from llmopsctl.core.cases import Dataset
+from llmopsctl.core.definitions import ModelConfig, Prompt, Suite
+from llmopsctl.core.diagnostics import Diagnostic, JsonPath, format_json_path
+from llmopsctl.core.suggest import did_you_mean
+from llmopsctl.project.model import LoadedFile, Project
 from llmopsctl.project.templating import TemplateProblem, variables_of
-from llmopsctl.project.varcheck import quick_fit, variables_validator
+from llmopsctl.validate.variables import quick_fit, variables_validator
 
 MAX_CASE_ERRORS = 20  # per (dataset, prompt) pairing; the rest are summed up in one line
 BUILTIN_PROVIDERS = ("openai", "anthropic", "ollama", "python", "echo", "replay")
 
 
 class _Ctx:
-    def __init__(self, project: Project, paths: dict[str, list[Path]]) -> None:
+    def __init__(self, project: Project) -> None:
         self.project = project
-        self.present = {kind: {p.stem for p in ps} for kind, ps in paths.items()}
+        self.present = project.present
         self.out: list[Diagnostic] = []
 
     def file(self, path: Path) -> LoadedFile | None:
@@ -43,8 +46,9 @@ class _Ctx:
         )
 
 
-def run_checks(project: Project, paths: dict[str, list[Path]]) -> list[Diagnostic]:
-    ctx = _Ctx(project, paths)
+def run_checks(project: Project) -> list[Diagnostic]:
+    """Every problem between the project's files (each file alone was checked as it loaded)."""
+    ctx = _Ctx(project)
     variables = {name: _prompt_variables(ctx, prompt) for name, prompt in project.prompts.items()}
     _check_suites(ctx, variables)
     _check_assertions(ctx)
@@ -60,7 +64,7 @@ def _prompt_variables(ctx: _Ctx, prompt: Prompt) -> set[str] | None:
     loaded = ctx.file(prompt.path)
     for i, message in enumerate(prompt.messages):
         try:
-            names |= variables_of(message["content"])
+            names |= variables_of(message.content)
         except TemplateProblem as exc:
             ok = False
             at: JsonPath = ("messages", i, "content")
@@ -81,8 +85,9 @@ def _prompt_variables(ctx: _Ctx, prompt: Prompt) -> set[str] | None:
 def _check_suites(ctx: _Ctx, variables: dict[str, set[str] | None]) -> None:
     project = ctx.project
     for suite in project.suites.values():
-        for kind in ("prompt", "model", "dataset"):
-            for i, name in enumerate(suite.data.get(kind + "s", [])):
+        references = {"prompt": suite.prompts, "model": suite.models, "dataset": suite.datasets}
+        for kind, names in references.items():
+            for i, name in enumerate(names):
                 if name not in ctx.present[kind]:
                     hint = did_you_mean(name, sorted(ctx.present[kind]))
                     where = (
@@ -106,8 +111,8 @@ def _check_suites(ctx: _Ctx, variables: dict[str, set[str] | None]) -> None:
 
 
 def _check_pairing(ctx: _Ctx, suite: str, prompt: Prompt, used: set[str], dataset: Dataset) -> None:
-    schema = prompt.data.get("variables")
-    validator = variables_validator(schema) if isinstance(schema, dict) else None
+    schema = dict(prompt.variables) if prompt.variables is not None else None
+    validator = variables_validator(schema) if schema is not None else None
     fits = quick_fit(schema) if validator is not None else None
     related = (ctx.project.rel(prompt.path),)
     errors = 0
@@ -150,7 +155,7 @@ def _check_pairing(ctx: _Ctx, suite: str, prompt: Prompt, used: set[str], datase
         )
 
 
-def _iter_assertions(project: Project) -> Iterator[tuple[Path, JsonPath, dict[str, Any], Any, bool]]:
+def _iter_assertions(project: Project) -> Iterator[tuple[Path, JsonPath, Assertion, Any, bool]]:
     """(file, path, assertion, expected, from_suite) for every assertion written in the project."""
     for suite in project.suites.values():
         for i, assertion in enumerate(suite.asserts):
@@ -167,14 +172,13 @@ def _check_assertions(ctx: _Ctx) -> None:
 
     env = _check_env(ctx)
     for path, at, assertion, expected, from_suite in _iter_assertions(ctx.project):
-        type_name = str(assertion.get("type", ""))
+        type_name = assertion.type
         try:
             spec, _ = resolve(type_name)
         except ScorerError as exc:
             ctx.add(path, (*at, "type"), str(exc), "assertion")
             continue
-        value = assertion.get("value")
-        if spec.needs_value and value is None and expected is None and not from_suite:
+        if spec.needs_value and assertion.value is None and expected is None and not from_suite:
             ctx.add(path, at, f"{type_name!r} needs a `value`, or an `expected` on the case", "assertion")
         for where, message in _assertion_problems(spec, assertion, env):
             ctx.add(path, (*at, *where), message, "assertion")
@@ -186,7 +190,7 @@ def _check_assertions(ctx: _Ctx) -> None:
             dataset = ctx.project.datasets.get(dataset_name)
             for case in dataset.cases if dataset else []:
                 if case.expected is None:
-                    kinds = ", ".join(sorted({str(a["type"]) for a in needing}))
+                    kinds = ", ".join(sorted({a.type for a in needing}))
                     ctx.add(
                         dataset.path,  # type: ignore[union-attr]
                         ("cases", case.index),
@@ -206,7 +210,7 @@ def _check_env(ctx: _Ctx) -> Any:
     return CheckEnv(root=ctx.project.root, models=models)
 
 
-def _assertion_problems(spec: Any, assertion: dict[str, Any], env: Any) -> list[tuple[JsonPath, str]]:
+def _assertion_problems(spec: Any, assertion: Assertion, env: Any) -> list[tuple[JsonPath, str]]:
     """The type's static check (`ScorerSpec.check`); a check that crashes is reported, not raised."""
     try:
         found = spec.problems(assertion, env)
@@ -222,15 +226,15 @@ def _assertion_problems(spec: Any, assertion: dict[str, Any], env: Any) -> list[
     return out
 
 
-def _needs_expected(assertion: dict[str, Any]) -> bool:
+def _needs_expected(assertion: Assertion) -> bool:
     from llmopsctl.scorers.base import ScorerError
     from llmopsctl.scorers.registry import resolve
 
     try:
-        spec, _ = resolve(str(assertion.get("type", "")))
+        spec, _ = resolve(assertion.type)
     except ScorerError:
         return False
-    return spec.needs_value and assertion.get("value") is None
+    return spec.needs_value and assertion.value is None
 
 
 def _check_models(ctx: _Ctx) -> None:
@@ -265,7 +269,7 @@ def _check_python_model(ctx: _Ctx, model: ModelConfig) -> None:
             "schema",
         )
         return
-    root_option = (model.data.get("options") or {}).get("root")
+    root_option = model.options.get("root")
     # As the provider resolves it (a relative `options.root` is relative to the working directory).
     root = Path(str(root_option)).expanduser().resolve() if root_option else ctx.project.root
     try:
@@ -277,13 +281,13 @@ def _check_python_model(ctx: _Ctx, model: ModelConfig) -> None:
 
 
 def _check_teams(ctx: _Ctx) -> None:
-    teams = ctx.project.settings.data.get("teams")
-    if not isinstance(teams, list):
+    teams = ctx.project.settings.teams
+    if teams is None:
         return
-    names = sorted({str(t.get("name")) for t in teams if isinstance(t, dict)})
+    names = sorted({t.name for t in teams})
     items: list[Prompt | Suite] = [*ctx.project.prompts.values(), *ctx.project.suites.values()]
     for item in items:
-        team = item.data.get("team")
+        team = item.team
         if team is not None and team not in names:
             ctx.add(
                 item.path,
