@@ -13,7 +13,7 @@ from llmopsctl.compare import stats
 from llmopsctl.compare.baseline import dumps, from_document, loads, same_results, to_document
 from llmopsctl.compare.caseset import CaseSet, CaseStats, from_results
 from llmopsctl.compare.diff import DiffResult, classify, diff
-from llmopsctl.compare.gate import judge, merge_thresholds
+from llmopsctl.compare.gate import gate_verdict, merge_thresholds
 from llmopsctl.core.settings import GateThresholds
 from llmopsctl.errors import ConfigError
 from llmopsctl.report.diff_render import render_junit, render_markdown, render_text, to_json
@@ -304,8 +304,8 @@ def test_a_gate_without_thresholds_fails_on_a_significant_drop_only() -> None:
     noisy = [case(f"c{i:02d}", [i >= 2]) for i in range(30)]  # 2 lost of 30: McNemar p=0.5
     dropped = [case(f"c{i:02d}", [i >= 12]) for i in range(30)]  # 12 lost: p < 0.001
     defaults = merge_thresholds(GateThresholds())
-    assert judge(diff(caseset(*base), caseset(*noisy)), defaults).passed
-    verdict = judge(diff(caseset(*base), caseset(*dropped)), defaults)
+    assert gate_verdict(diff(caseset(*base), caseset(*noisy)), defaults).passed
+    verdict = gate_verdict(diff(caseset(*base), caseset(*dropped)), defaults)
     assert not verdict.passed and "significant" in verdict.reasons[0]
 
 
@@ -315,7 +315,7 @@ def test_judge_lists_every_failing_reason() -> None:
     head.append(case("c18", [True, False, True], cost="0.02"))  # flaky
     head.append(case("c19", [], errors=1))
     result = diff(caseset(*base), caseset(*head))
-    verdict = judge(
+    verdict = gate_verdict(
         result,
         GateThresholds(
             max_regressions=0,
@@ -350,7 +350,7 @@ def test_judge_passes_noise_and_says_why() -> None:
     head = [case(f"c{i}", [True, True, True]) for i in range(8)]
     head += [case("c8", [True, False, True]), case("c9", [True, True, True], cost="0.1")]
     result = diff(caseset(*base), caseset(*head))
-    verdict = judge(
+    verdict = gate_verdict(
         result,
         GateThresholds.from_mapping(
             {"significance": 0.05, "max_score_drop": 0.01, "max_cost_increase_pct": 5}
@@ -363,14 +363,16 @@ def test_judge_passes_noise_and_says_why() -> None:
         "cost change unknown (a side has calls without a price)",
         "1 flaky case(s) (repeats disagree); flaky cases alone never fail the gate",
     ]
-    assert judge(result, GateThresholds.from_mapping({})).passed and judge(
+    assert gate_verdict(result, GateThresholds.from_mapping({})).passed and gate_verdict(
         result, GateThresholds.from_mapping({})
     ).notes[-1].startswith("1 flaky case(s)")
 
 
 def test_judge_without_results() -> None:
     result = diff(caseset(case("a", [True])), caseset(case("a", [], errors=2)))
-    verdict = judge(result, GateThresholds.from_mapping({"min_pass_rate": 0.5, "max_p95_latency_ms": 10}))
+    verdict = gate_verdict(
+        result, GateThresholds.from_mapping({"min_pass_rate": 0.5, "max_p95_latency_ms": 10})
+    )
     assert verdict.reasons == [
         "no case completed, so the pass rate is unknown",
         "1 case(s) errored on every repeat: p/m/d/a",
@@ -385,7 +387,7 @@ def test_reports_name_the_regressed_cases_and_junit_counts_the_gate() -> None:
     base = caseset(case("a", [True], output="yes"), case("b", [True]), label="baseline")
     head = caseset(case("a", [False], output="no | way"), case("b", [True]), case("n", [True]), label="run r")
     result = diff(base, head)
-    verdict = judge(result, GateThresholds.from_mapping({"max_regressions": 0}))
+    verdict = gate_verdict(result, GateThresholds.from_mapping({"max_regressions": 0}))
     text = render_text(result, verdict)
     assert "REGRESSED p/m/d/a  passed 100% of repeats in the base, 0% now" in text
     assert "was: yes" in text and "now: no | way" in text and "gate FAILED for s" in text
@@ -396,7 +398,9 @@ def test_reports_name_the_regressed_cases_and_junit_counts_the_gate() -> None:
     assert [c["key"] for c in data["cases"]] == ["p/m/d/a", "p/m/d/n"] and data["gate"]["passed"] is False
 
     root = ET.fromstring(
-        render_junit([(result, verdict), (diff(base, base), judge(diff(base, base), GateThresholds()))])
+        render_junit(
+            [(result, verdict), (diff(base, base), gate_verdict(diff(base, base), GateThresholds()))]
+        )
     )
     first, second = root.findall("testsuite")
     assert (first.get("tests"), first.get("failures")) == (

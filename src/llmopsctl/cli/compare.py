@@ -14,7 +14,7 @@ from llmopsctl.errors import GateFailed, UsageError
 
 if TYPE_CHECKING:
     from llmopsctl.compare.diff import DiffResult
-    from llmopsctl.compare.gate import Verdict
+    from llmopsctl.compare.gate import GateVerdict
 
 baseline_app = typer.Typer(help="Baselines: committed per-case results that diffs and gates compare with.")
 
@@ -101,7 +101,7 @@ def baseline_update(
 
 
 def _emit(
-    items: list[tuple[DiffResult, Verdict | None]], fmt: DiffFormat, junit: Path | None, full: bool
+    items: list[tuple[DiffResult, GateVerdict | None]], fmt: DiffFormat, junit: Path | None, full: bool
 ) -> None:
     from llmopsctl.report.diff_render import dumps_json, render_junit, render_markdown, render_text
 
@@ -144,7 +144,7 @@ def diff(
 
     project = open_project(strict=False)
     pairs = _pairs(pair)
-    items: list[tuple[DiffResult, Verdict | None]] = []
+    items: list[tuple[DiffResult, GateVerdict | None]] = []
     with open_store(project, db, read_only=True) as store:
         if head:
             head_set = run_caseset(store, head)
@@ -211,7 +211,7 @@ def gate(
     from llmopsctl import gitio
     from llmopsctl.compare.affected import affected_suites
     from llmopsctl.compare.diff import diff as compute
-    from llmopsctl.compare.gate import judge, merge_thresholds
+    from llmopsctl.compare.gate import gate_verdict, merge_thresholds
     from llmopsctl.compare.sources import base_caseset, run_caseset
     from llmopsctl.core.settings import GateThresholds
     from llmopsctl.engine.plan import select_suites
@@ -242,7 +242,7 @@ def gate(
         allow_flaky=allow_flaky,
     )
     err = console(stderr=True)
-    items: list[tuple[DiffResult, Verdict | None]] = []
+    items: list[tuple[DiffResult, GateVerdict | None]] = []
     with open_store(project, db) as store:
         for suite in chosen:
             # Fail fast, before spending; a suite added since the base has no baseline there yet.
@@ -264,7 +264,7 @@ def gate(
                 view.stop()
             result = compute(base_set, run_caseset(store, outcome.run_id), pairs=_pairs(pair))
             thresholds = merge_thresholds(project.settings.gate, suite.gate, overrides)
-            items.append((result, judge(result, thresholds)))
+            items.append((result, gate_verdict(result, thresholds)))
     _emit(items, fmt, junit, full)
     failed = [r.suite for r, v in items if v is not None and not v.passed]
     if failed:

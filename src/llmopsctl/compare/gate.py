@@ -10,7 +10,7 @@ from llmopsctl.core.settings import GateThresholds
 
 
 @dataclass
-class Verdict:
+class GateVerdict:
     suite: str
     passed: bool
     reasons: list[str] = field(default_factory=list)  # why it failed
@@ -29,9 +29,9 @@ def merge_thresholds(*layers: GateThresholds) -> GateThresholds:
     return DEFAULT_THRESHOLDS if merged.empty else merged
 
 
-def judge(result: DiffResult, thresholds: GateThresholds) -> Verdict:
+def gate_verdict(result: DiffResult, thresholds: GateThresholds) -> GateVerdict:
     agg = result.aggregate
-    verdict = Verdict(result.suite, True, thresholds=thresholds.to_dict())
+    verdict = GateVerdict(result.suite, True, thresholds=thresholds.to_dict())
     fail, note = verdict.reasons.append, verdict.notes.append
     alpha = thresholds.significance
     if not result.base.cases:

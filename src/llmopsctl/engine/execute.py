@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -19,29 +19,27 @@ from llmopsctl.core.definitions import team_and_owner
 from llmopsctl.core.secrets import redact
 from llmopsctl.cost.estimate import CostEstimate, EstimateItem, estimate_cost
 from llmopsctl.cost.pricing import PricedCall, PriceQuote
-from llmopsctl.engine.calls import describe_failure, with_retries
+from llmopsctl.engine.judge_calls import ModelCalls
+from llmopsctl.engine.model_runtime import ModelRuntime
+from llmopsctl.engine.options import RunOptions
 from llmopsctl.engine.plan import WorkItem
-from llmopsctl.engine.prepare import Prepared, Preparer, chunks
-from llmopsctl.engine.progress import Options, Progress
-from llmopsctl.engine.rows import result_row, score_rows
-from llmopsctl.engine.runtime import ModelRuntime
+from llmopsctl.engine.progress import Progress
+from llmopsctl.engine.requests import PreparedRequest, RequestPreparer, chunks
+from llmopsctl.engine.result_rows import result_row, score_rows
+from llmopsctl.engine.retries import describe_failure, with_retries
 from llmopsctl.engine.score import evaluate
-from llmopsctl.engine.services import ModelCalls
 from llmopsctl.engine.writer import StoreWriter
 from llmopsctl.errors import MissingRecording
 from llmopsctl.providers.base import ChatRequest, ChatResponse
 from llmopsctl.providers.replay import cassette_key
 from llmopsctl.scorers.base import ScoreContext
 from llmopsctl.store import Store
+from llmopsctl.store.cache import CacheEntry
 from llmopsctl.store.costs import write_judge_calls
-
-__all__ = ["CHUNK", "FLUSH_S", "WRITE_BATCH", "Executor", "Options", "Progress"]
 
 CHUNK = 256  # items prepared and looked up in the cache together
 WRITE_BATCH = 128  # results per write: with one batch in flight, a crash loses at most 2 x 128 results
 FLUSH_S = 1.0  # write buffered results at least this often
-
-CacheEntry = tuple[str, dict[str, Any], datetime, datetime | None]
 
 
 @dataclass
@@ -54,7 +52,7 @@ class _Batch:
 
 @dataclass
 class _Chunk:
-    prepared: list[Prepared]
+    prepared: list[PreparedRequest]
     lookup: asyncio.Future[dict[str, dict[str, Any]]] | None  # the cache hits among them, by request hash
 
 
@@ -64,7 +62,7 @@ class Executor:
         run_id: str,
         store: Store,
         runtimes: dict[str, ModelRuntime],
-        options: Options,
+        options: RunOptions,
         on_progress: Callable[[Progress], None] | None = None,
     ) -> None:
         self.run_id = run_id
@@ -79,12 +77,12 @@ class Executor:
         self._last_flush = time.monotonic()
         self.writer = StoreWriter()
         self.calls = ModelCalls(store, runtimes, options, self.writer)
-        self._preparer = Preparer(runtimes)
+        self._preparer = RequestPreparer(runtimes)
 
     # -- public -------------------------------------------------------------------------------------------
     async def run(self, items: Iterable[WorkItem], total: int) -> Progress:
         self.progress.total = total
-        queue: asyncio.Queue[Prepared | None] = asyncio.Queue(
+        queue: asyncio.Queue[PreparedRequest | None] = asyncio.Queue(
             maxsize=max(self.options.concurrency * 2, CHUNK)
         )
         workers = [asyncio.create_task(self._worker(queue)) for _ in range(self.options.concurrency)]
@@ -114,7 +112,7 @@ class Executor:
         return self.progress
 
     async def _dispatch(
-        self, chunk: _Chunk, queue: asyncio.Queue[Prepared | None], workers: list[asyncio.Task[None]]
+        self, chunk: _Chunk, queue: asyncio.Queue[PreparedRequest | None], workers: list[asyncio.Task[None]]
     ) -> None:
         """Finish a chunk's cached answers and render errors here, and queue the rest for the workers."""
         hits = await chunk.lookup if chunk.lookup is not None else {}
@@ -201,7 +199,7 @@ class Executor:
         if batch.cache:
             self.store.cache_put_many(batch.cache)
 
-    def _cache_keys(self, prepared: list[Prepared]) -> list[str]:
+    def _cache_keys(self, prepared: list[PreparedRequest]) -> list[str]:
         if not self.options.use_cache:
             return []
         return [
@@ -214,7 +212,7 @@ class Executor:
         return self.store.cache_get_many(keys, datetime.now(timezone.utc))
 
     # -- calling the model ----------------------------------------------------------------------------------
-    async def _worker(self, queue: asyncio.Queue[Prepared | None]) -> None:
+    async def _worker(self, queue: asyncio.Queue[PreparedRequest | None]) -> None:
         while True:
             prep = await queue.get()
             if prep is None:
@@ -224,7 +222,7 @@ class Executor:
             await self._call(prep)
             await self._maybe_flush()
 
-    async def _call(self, prep: Prepared) -> None:
+    async def _call(self, prep: PreparedRequest) -> None:
         item = prep.item
         runtime = self.runtimes[item.model.name]
         assert prep.messages is not None
@@ -254,16 +252,13 @@ class Executor:
         message = describe_failure(error, attempts)
         await self._finish(prep, None, error=message, error_kind=kind, attempts=attempts, latency_ms=latency)
 
-    def _remember(self, prep: Prepared, response: ChatResponse) -> None:
-        now = datetime.now(timezone.utc)
+    def _remember(self, prep: PreparedRequest, response: ChatResponse) -> None:
         cacheable = self.options.use_cache and self.runtimes[prep.item.model.name].cache
         if cacheable and prep.request_hash is not None:
-            ttl = self.options.cache_ttl_s
-            expires = now + timedelta(seconds=ttl) if ttl is not None else None
-            self._cache_new.append((prep.request_hash, response.to_dict(), now, expires))
+            self._cache_new.append(self.options.cache_entry(prep.request_hash, response.to_dict()))
         self._record(prep, response)
 
-    def _record(self, prep: Prepared, response: ChatResponse) -> None:
+    def _record(self, prep: PreparedRequest, response: ChatResponse) -> None:
         """Put a response in the cassette being recorded, answers from the cache included."""
         item = prep.item
         if self.options.cassette is not None and prep.messages is not None:
@@ -273,7 +268,7 @@ class Executor:
     # -- results ------------------------------------------------------------------------------------------
     async def _finish(
         self,
-        prep: Prepared,
+        prep: PreparedRequest,
         response: ChatResponse | None,
         *,
         cached: bool = False,
@@ -350,7 +345,9 @@ class Executor:
 
 
 async def _put(
-    queue: asyncio.Queue[Prepared | None], prep: Prepared | None, workers: list[asyncio.Task[None]]
+    queue: asyncio.Queue[PreparedRequest | None],
+    prep: PreparedRequest | None,
+    workers: list[asyncio.Task[None]],
 ) -> None:
     """queue.put that raises the error of a worker that died instead of waiting forever on a full queue."""
     if not queue.full():

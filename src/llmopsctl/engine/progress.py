@@ -1,4 +1,4 @@
-"""A run's options, and its progress as the results come in."""
+"""A run's progress as the results come in."""
 
 from __future__ import annotations
 
@@ -7,21 +7,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from llmopsctl.providers.base import ChatResponse
-from llmopsctl.providers.replay import Cassette
-
-
-@dataclass
-class Options:
-    concurrency: int = 8
-    use_cache: bool = True
-    cache_ttl_s: int | None = 7 * 86400
-    backoff_s: float = 0.5
-    cassette: Cassette | None = None  # record into this cassette when set
-    secrets: list[str] = field(default_factory=list)
-    max_cost: Decimal | None = None  # stop sending once the run's spend (graded and judge calls) reaches it
-    root: str | None = None  # the project root, for scorers that read files of the repository
-    fresh: bool = False  # a new run, not a resume: its results are new rows (written with plain INSERTs)
-    environment: str | None = None  # recorded with every result (cost reports group by it)
 
 
 @dataclass

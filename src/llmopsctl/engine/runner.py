@@ -17,10 +17,12 @@ from llmopsctl.core.assertions import Assertion
 from llmopsctl.core.definitions import ModelConfig, Suite
 from llmopsctl.core.secrets import secret_env_values
 from llmopsctl.cost.estimate import CostEstimate, usd
-from llmopsctl.engine.execute import Executor, Options, Progress
+from llmopsctl.engine.execute import Executor
 from llmopsctl.engine.limits import ModelLimits
+from llmopsctl.engine.model_runtime import ModelRuntime
+from llmopsctl.engine.options import RunOptions
 from llmopsctl.engine.plan import Filters, Plan, plan_suite
-from llmopsctl.engine.runtime import ModelRuntime
+from llmopsctl.engine.progress import Progress
 from llmopsctl.errors import ConfigError, CostCapExceeded, UsageError
 from llmopsctl.project.model import Project
 from llmopsctl.providers.base import ModelSpec
@@ -231,7 +233,7 @@ def run_suite(
         cassette = Cassette(cassette_path(project, suite.name))
     runtimes, secrets = build_runtimes(project, plan, cassette if request.replay else None)
     defaults = project.settings.defaults
-    options = Options(
+    options = RunOptions(
         concurrency=request.concurrency or suite.concurrency or defaults.concurrency,
         use_cache=request.use_cache and not request.replay,
         cache_ttl_s=defaults.cache_ttl_s,

@@ -25,7 +25,7 @@ class ScoreRow:
 
 
 @dataclass
-class Verdict:
+class CaseVerdict:
     rows: list[ScoreRow] = field(default_factory=list)
     score: float | None = None
     passed: bool | None = None
@@ -40,8 +40,8 @@ def _render_value(value: Any, case: Case) -> Any:
     return value
 
 
-async def evaluate(suite: Suite, case: Case, ctx: ScoreContext) -> Verdict:
-    verdict = Verdict()
+async def evaluate(suite: Suite, case: Case, ctx: ScoreContext) -> CaseVerdict:
+    verdict = CaseVerdict()
     assertions = suite.asserts + case.asserts
     if not assertions:
         return verdict

@@ -8,7 +8,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from llmopsctl.compare.diff import CaseDiff, DiffResult
-from llmopsctl.compare.gate import Verdict
+from llmopsctl.compare.gate import GateVerdict
 from llmopsctl.report.format import jsonable, money
 
 SHOWN_STATUSES = ("regressed", "error", "flaky", "improved", "new", "removed")
@@ -96,7 +96,7 @@ def _case_outputs(case: CaseDiff, full: bool) -> tuple[str, str]:
     return (old, _truncate(case.head.output if case.head else None, full))
 
 
-def render_text(result: DiffResult, verdict: Verdict | None, *, full: bool = False) -> str:
+def render_text(result: DiffResult, verdict: GateVerdict | None, *, full: bool = False) -> str:
     out = [f"suite {result.suite}: {result.base.label} -> {result.head.label}"]
     width = max(len(k) for k, _ in summary_lines(result))
     out += [f"  {k:<{width}}  {v}" for k, v in summary_lines(result)]
@@ -118,7 +118,7 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>")
 
 
-def render_markdown(result: DiffResult, verdict: Verdict | None, *, full: bool = False) -> str:
+def render_markdown(result: DiffResult, verdict: GateVerdict | None, *, full: bool = False) -> str:
     icon = "" if verdict is None else ("✅ " if verdict.passed else "❌ ")
     state = "" if verdict is None else (" — gate passed" if verdict.passed else " — gate failed")
     out = [f"### {icon}llmopsctl: suite `{result.suite}`{state}", ""]
@@ -160,7 +160,7 @@ def render_markdown(result: DiffResult, verdict: Verdict | None, *, full: bool =
     return "\n".join(out)
 
 
-def render_junit(results: list[tuple[DiffResult, Verdict | None]]) -> str:
+def render_junit(results: list[tuple[DiffResult, GateVerdict | None]]) -> str:
     suites = ET.Element("testsuites", name="llmopsctl")
     total = failures = 0
     for result, verdict in results:
@@ -195,7 +195,7 @@ def render_junit(results: list[tuple[DiffResult, Verdict | None]]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
-def to_json(result: DiffResult, verdict: Verdict | None) -> dict[str, Any]:
+def to_json(result: DiffResult, verdict: GateVerdict | None) -> dict[str, Any]:
     a = result.aggregate
     data: dict[str, Any] = jsonable(
         {
@@ -229,5 +229,5 @@ def to_json(result: DiffResult, verdict: Verdict | None) -> dict[str, Any]:
     return data
 
 
-def dumps_json(items: list[tuple[DiffResult, Verdict | None]]) -> str:
+def dumps_json(items: list[tuple[DiffResult, GateVerdict | None]]) -> str:
     return json.dumps([to_json(r, v) for r, v in items], indent=2, sort_keys=True)

@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from llmopsctl.engine.execute import Progress
+from llmopsctl.engine.progress import Progress
 from llmopsctl.report.format import money, ms, pct, tokens
 
 

@@ -16,7 +16,6 @@ from llmopsctl.project.templating import TemplateProblem, variables_of
 from llmopsctl.validate.variables import quick_fit, variables_validator
 
 MAX_CASE_ERRORS = 20  # per (dataset, prompt) pairing; the rest are summed up in one line
-BUILTIN_PROVIDERS = ("openai", "anthropic", "ollama", "python", "echo", "replay")
 
 
 class _Ctx:

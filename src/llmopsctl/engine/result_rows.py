@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from llmopsctl.core.definitions import team_and_owner
 from llmopsctl.cost.pricing import PricedCall
-from llmopsctl.engine.score import Verdict
+from llmopsctl.engine.score import CaseVerdict
 from llmopsctl.providers.base import ChatResponse
 
 if TYPE_CHECKING:
     from llmopsctl.engine.plan import WorkItem
 
 
-def score_rows(run_id: str, result_id: str, verdict: Verdict) -> list[dict[str, Any]]:
+def score_rows(run_id: str, result_id: str, verdict: CaseVerdict) -> list[dict[str, Any]]:
     return [
         {
             "result_id": result_id,

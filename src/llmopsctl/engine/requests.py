@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from llmopsctl.core.hashing import content_hash
+from llmopsctl.engine.model_runtime import ModelRuntime
 from llmopsctl.engine.plan import WorkItem
-from llmopsctl.engine.runtime import ModelRuntime
 from llmopsctl.errors import ConfigError
 from llmopsctl.project.templating import render_messages
 
 
 @dataclass
-class Prepared:
+class PreparedRequest:
     item: WorkItem
     messages: list[dict[str, str]] | None = None
     params: dict[str, Any] = field(default_factory=dict)
@@ -22,7 +22,7 @@ class Prepared:
     error: str | None = None
 
 
-class Preparer:
+class RequestPreparer:
     """Prepares the items of one run; what depends only on the (prompt, model) pair is worked out once."""
 
     def __init__(self, runtimes: dict[str, ModelRuntime]) -> None:
@@ -30,8 +30,8 @@ class Preparer:
         # (prompt name, model name) -> (params, the request identity without its messages)
         self._pairs: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}
 
-    def prepare(self, item: WorkItem) -> Prepared:
-        prep = Prepared(item)
+    def prepare(self, item: WorkItem) -> PreparedRequest:
+        prep = PreparedRequest(item)
         prompt = item.prompt
         try:
             prep.messages = render_messages(

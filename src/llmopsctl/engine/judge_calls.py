@@ -5,21 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from llmopsctl.core.hashing import content_hash
 from llmopsctl.core.usage import Usage
-from llmopsctl.engine.calls import describe_failure, with_retries
+from llmopsctl.engine.retries import describe_failure, with_retries
 from llmopsctl.errors import MissingRecording
 from llmopsctl.providers.base import ChatRequest, ChatResponse, Embeddings
 from llmopsctl.providers.replay import ReplayProvider, cassette_key
 from llmopsctl.scorers.base import ScorerError
 
 if TYPE_CHECKING:
-    from llmopsctl.engine.progress import Options
-    from llmopsctl.engine.runtime import ModelRuntime
+    from llmopsctl.engine.model_runtime import ModelRuntime
+    from llmopsctl.engine.options import RunOptions
     from llmopsctl.engine.writer import StoreWriter
     from llmopsctl.store import Store
 
@@ -42,7 +42,7 @@ class ModelCalls:
         self,
         store: Store,
         runtimes: dict[str, ModelRuntime],
-        options: Options,
+        options: RunOptions,
         writer: StoreWriter | None = None,
     ) -> None:
         self.store = store
@@ -76,11 +76,7 @@ class ModelCalls:
     def remember(self, key: str, value: dict[str, Any]) -> None:
         if not self.options.use_cache:
             return
-        now = datetime.now(timezone.utc)
-        ttl = self.options.cache_ttl_s
-        self.ledger.cache_new.append(
-            (key, value, now, now + timedelta(seconds=ttl) if ttl is not None else None)
-        )
+        self.ledger.cache_new.append(self.options.cache_entry(key, value))
 
     def drain(
         self,

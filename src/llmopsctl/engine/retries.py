@@ -7,13 +7,12 @@ import random
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from llmopsctl.errors import ProviderError
 
 if TYPE_CHECKING:
-    from llmopsctl.engine.runtime import ModelRuntime
+    from llmopsctl.engine.model_runtime import ModelRuntime
 
 MAX_BACKOFF_S = 60.0
 T = TypeVar("T")
@@ -29,14 +28,6 @@ else:  # pragma: no cover - Python 3.10
 
     async def _within(call: Callable[[], Awaitable[T]], seconds: float) -> T:
         return await asyncio.wait_for(call(), seconds)
-
-
-@dataclass
-class CallOutcome:
-    value: object | None
-    error: ProviderError | None
-    attempts: int
-    latency_ms: float
 
 
 def backoff(attempt: int, retry_after: float | None, base_s: float) -> float:
