@@ -14,8 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmopsctl.core.format import tokens
 from llmopsctl.errors import UsageError
-from llmopsctl.report.format import tokens
 from llmopsctl.store.costs import DIMENSIONS, PERIODS, aggregate_calls
 
 if TYPE_CHECKING:
