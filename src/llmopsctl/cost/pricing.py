@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmopsctl.core.format import money
 from llmopsctl.providers.base import Usage
 
 if TYPE_CHECKING:
@@ -188,9 +189,9 @@ def quote_lines(quote: PriceQuote) -> list[str]:
     lines = []
     for key, value in quote.per_million().items():
         if value is None and key in ("cached_input", "cache_write") and quote.input is not None:
-            text = f"${quote.input.normalize():f} / M tokens (the input price: none listed apart)"
+            text = f"{money(quote.input, 'exact')} / M tokens (the input price: none listed apart)"
         else:
-            text = "unknown" if value is None else f"${value.normalize():f} / M tokens"
+            text = "unknown" if value is None else f"{money(value, 'exact')} / M tokens"
         lines.append(f"  {labels[key]:<13}{text}")
     if quote.tiered:
         lines.append("  (higher prices apply above some prompt size; calls are costed with the tiers)")

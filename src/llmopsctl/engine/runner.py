@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from llmopsctl import __version__
-from llmopsctl.cost.estimate import CostEstimate, usd
+from llmopsctl.core.format import money
+from llmopsctl.cost.estimate import CostEstimate
 from llmopsctl.engine.execute import Executor, Options, Progress
 from llmopsctl.engine.limits import ModelLimits
 from llmopsctl.engine.plan import Filters, Plan, plan_suite
@@ -260,8 +261,8 @@ def run_suite(
                     run_id, status="aborted", note="cost cap: estimate over the cap, nothing sent"
                 )
             raise CostCapExceeded(
-                f"the run would cost about ${usd(estimate.amount)}, over its cap of "
-                f"${options.max_cost:f} ({estimate.explanation})",
+                f"the run would cost about {money(estimate.amount, 'estimate')}, over its cap of "
+                f"{money(options.max_cost, 'as_held')} ({estimate.explanation})",
                 hint="raise --max-cost (or the suite's max_cost), or run fewer cases with --sample/--case",
             )
     if not created:  # only now: a resume refused by its cap leaves the run as it was
