@@ -91,39 +91,26 @@ def report(
     (source `replay` with --by source). Cost per passing case is the known eval spend divided by the
     passing cases whose cost is known; passes of calls of unknown cost are left out (and said so).
     """
-    from llmopsctl.cost import report as rep
+    from llmopsctl.cost.report import cost_report, parse_dims
+    from llmopsctl.report import cost_report as render
+    from llmopsctl.report.terminal import print_table
 
-    dims = rep.parse_dims(by)
+    dims = parse_dims(by)
     start = parse_when(since, "--since")
     stop = parse_when(until, "--until", end=True)
     project = open_project(strict=False)
     with open_store(project, db, read_only=True) as store:
-        result = rep.cost_report(
-            store, by=dims, period=period.value if period else None, since=start, until=stop
-        )
+        result = cost_report(store, by=dims, period=period.value if period else None, since=start, until=stop)
     if fmt is ReportFormat.json:
-        typer.echo(rep.render_json(result))
+        typer.echo(render.render_json(result))
     elif fmt is ReportFormat.csv:
-        typer.echo(rep.render_csv(result), nl=False)
+        typer.echo(render.render_csv(result), nl=False)
     elif fmt is ReportFormat.md:
-        typer.echo(rep.render_markdown(result), nl=False)
+        typer.echo(render.render_markdown(result), nl=False)
     else:
-        _print_table(*rep.table_rows(result) if result.keys else rep.totals_table(result))
-        for note in rep.footnotes(result):
+        print_table(*render.table_rows(result) if result.keys else render.totals_table(result))
+        for note in render.footnotes(result):
             typer.echo(note)
-
-
-def _print_table(head: list[str], body: list[list[str]]) -> None:
-    from rich.table import Table
-
-    from llmopsctl.report.terminal import console
-
-    table = Table()
-    for column in head:
-        table.add_column(column)
-    for row in body:
-        table.add_row(*row)
-    console().print(table)
 
 
 @cost_app.command("budget")
@@ -138,8 +125,9 @@ def budget(
     db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Spend against each budget of llmops.yaml in its current period; exit 1 when one is exceeded."""
+    from llmopsctl.core.format import money
     from llmopsctl.cost.budgets import budget_status, check_alerts, load_budgets
-    from llmopsctl.cost.report import exact, money
+    from llmopsctl.report.terminal import print_table
 
     now = parse_when(at, "--at") or datetime.now(timezone.utc).replace(tzinfo=None)
     project = open_project(strict=False)
@@ -160,8 +148,8 @@ def budget(
                 "period": s.budget.period,
                 "period_start": s.period_start.isoformat(),
                 "period_end": s.period_end.isoformat(),
-                "amount_usd": exact(s.budget.amount),
-                "spend_usd": exact(s.spend),
+                "amount_usd": money(s.budget.amount, "exact", symbol=False),
+                "spend_usd": money(s.spend, "exact", symbol=False),
                 "pct": round(s.pct, 4),
                 "calls": s.calls,
                 "unknown_cost": s.unknown_cost,
@@ -182,13 +170,13 @@ def budget(
                     s.budget.name,
                     s.budget.scope_label,
                     f"{s.budget.period} from {s.period_start:%Y-%m-%d}",
-                    money(s.spend),
-                    money(s.budget.amount),
+                    money(s.spend, "trimmed"),
+                    money(s.budget.amount, "trimmed"),
                     f"{s.pct:.1f}%",
                     state,
                 ]
             )
-        _print_table(["budget", "scope", "period (UTC)", "spend", "budget", "used", "status"], body)
+        print_table(["budget", "scope", "period (UTC)", "spend", "budget", "used", "status"], body)
     for alert in alerts:
         typer.echo(alert.message, err=True)
         if alert.warning:
@@ -225,8 +213,8 @@ def price(
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f"),
 ) -> None:
     """The per-million-token prices that apply to a model, and where they come from."""
+    from llmopsctl.core.format import money
     from llmopsctl.cost.pricing import describe_price, quote_price
-    from llmopsctl.cost.report import exact
 
     when = parse_when(at, "--at") or datetime.now(timezone.utc).replace(tzinfo=None)
     args: dict[str, Any] = {
@@ -259,7 +247,12 @@ def price(
             "version": quote.version if quote else None,
             "detail": quote.detail if quote else None,
             "tiered": quote.tiered if quote else None,
-            "per_million_usd": {k: exact(v) for k, v in quote.per_million().items()} if quote else None,
+            "per_million_usd": {
+                k: None if v is None else money(v, "exact", symbol=False)
+                for k, v in quote.per_million().items()
+            }
+            if quote
+            else None,
         }
         typer.echo(json.dumps(doc, indent=2))
         return

@@ -9,18 +9,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmopsctl.core.format import money as format_money
 from llmopsctl.cost.budgets import load_budgets, period_bounds
-from llmopsctl.cost.report import (
-    cell,
-    cost_per_pass_note,
-    exact,
-    markdown_table,
-    money,
-    plain_row,
-    replay_note,
-    with_derived,
-)
+from llmopsctl.cost.report import with_derived
 from llmopsctl.errors import UsageError
+from llmopsctl.report.cost_report import LABELS, cell, cost_per_pass_note, plain_row, replay_note
+from llmopsctl.report.markdown import markdown_table
 from llmopsctl.store.costs import aggregate_calls
 
 if TYPE_CHECKING:
@@ -133,7 +127,7 @@ def review_json(review: dict[str, Any]) -> str:
             return plain_row({k: plain(v) for k, v in value.items()})
         if isinstance(value, list):
             return [plain(v) for v in value]
-        return exact(value) if isinstance(value, Decimal) else value
+        return format_money(value, "exact", symbol=False) if isinstance(value, Decimal) else value
 
     return json.dumps(plain(review), indent=2, sort_keys=True)
 
@@ -177,7 +171,10 @@ def review_markdown(review: dict[str, Any]) -> str:
             ]
             for t in review["teams"]
         ]
-        out += [markdown_table(["team", "spend", "monthly budget", "used", before, "change"], body), ""]
+        out += [
+            markdown_table(["team", "spend", "monthly budget", "used", before, "change"], body, left=LABELS),
+            "",
+        ]
     else:
         out += ["_no spend this month_", ""]
     for title, key in (("Top prompts", "prompt"), ("Top models", "model"), ("By source", "source")):
@@ -197,8 +194,15 @@ def review_markdown(review: dict[str, Any]) -> str:
             ]
             for r in rows
         ]
-        out += [markdown_table([key, "spend", "calls", before, "change", "$/passing case"], body), ""]
+        out += [
+            markdown_table([key, "spend", "calls", before, "change", "$/passing case"], body, left=LABELS),
+            "",
+        ]
     return "\n".join(out)
+
+
+def money(value: Decimal | None) -> str:
+    return format_money(value, "trimmed")
 
 
 def _spent(row: Mapping[str, Any]) -> str:

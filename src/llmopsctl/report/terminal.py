@@ -114,5 +114,15 @@ def summary_table(suite: str, run_id: str, rows: list[dict[str, Any]]) -> Table:
     return table
 
 
+def print_table(head: list[str], body: list[list[str]]) -> None:
+    """A table of text cells on stdout."""
+    table = Table()
+    for column in head:
+        table.add_column(column)
+    for row in body:
+        table.add_row(*row)
+    console().print(table)
+
+
 def is_tty() -> bool:
     return sys.stdout.isatty()
