@@ -193,7 +193,8 @@ def review(
     db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """A monthly review in Markdown: teams against budgets, top prompts and models, change on last month."""
-    from llmopsctl.cost.review import monthly_review, parse_month, review_json, review_markdown
+    from llmopsctl.cost.review import monthly_review, parse_month
+    from llmopsctl.report.cost_review import review_json, review_markdown
 
     start = parse_month(month) if month else datetime.now(timezone.utc).replace(tzinfo=None)
     project = open_project(strict=False)
