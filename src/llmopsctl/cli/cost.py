@@ -125,8 +125,8 @@ def budget(
     db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """Spend against each budget of llmops.yaml in its current period; exit 1 when one is exceeded."""
-    from llmopsctl.core.format import money
     from llmopsctl.cost.budgets import budget_status, check_alerts, load_budgets
+    from llmopsctl.report.cost_budget import budget_json, budget_table
     from llmopsctl.report.terminal import print_table
 
     now = parse_when(at, "--at") or datetime.now(timezone.utc).replace(tzinfo=None)
@@ -140,43 +140,9 @@ def budget(
         alerts = check_alerts(store, project.settings, now) if notify else []
     exceeded = [s for s in statuses if s.exceeded]
     if fmt is TableOrJson.json:
-        doc = [
-            {
-                "budget": s.budget.name,
-                "scope": s.budget.scope,
-                "target": s.budget.target,
-                "period": s.budget.period,
-                "period_start": s.period_start.isoformat(),
-                "period_end": s.period_end.isoformat(),
-                "amount_usd": money(s.budget.amount, "exact", symbol=False),
-                "spend_usd": money(s.spend, "exact", symbol=False),
-                "pct": round(s.pct, 4),
-                "calls": s.calls,
-                "unknown_cost": s.unknown_cost,
-                "alerts_crossed": s.crossed,
-                "exceeded": s.exceeded,
-            }
-            for s in statuses
-        ]
-        typer.echo(json.dumps(doc, indent=2))
+        typer.echo(budget_json(statuses))
     else:
-        body = []
-        for s in statuses:
-            state = "EXCEEDED" if s.exceeded else (f"alert {s.crossed[-1]:g}%" if s.crossed else "ok")
-            if s.unknown_cost:
-                state += f" (+{s.unknown_cost} calls of unknown cost)"
-            body.append(
-                [
-                    s.budget.name,
-                    s.budget.scope_label,
-                    f"{s.budget.period} from {s.period_start:%Y-%m-%d}",
-                    money(s.spend, "trimmed"),
-                    money(s.budget.amount, "trimmed"),
-                    f"{s.pct:.1f}%",
-                    state,
-                ]
-            )
-        print_table(["budget", "scope", "period (UTC)", "spend", "budget", "used", "status"], body)
+        print_table(*budget_table(statuses))
     for alert in alerts:
         typer.echo(alert.message, err=True)
         if alert.warning:
