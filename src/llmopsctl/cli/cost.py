@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
@@ -180,8 +179,8 @@ def price(
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f"),
 ) -> None:
     """The per-million-token prices that apply to a model, and where they come from."""
-    from llmopsctl.core.format import money
-    from llmopsctl.cost.pricing import describe_price, quote_price
+    from llmopsctl.cost.pricing import quote_price
+    from llmopsctl.report.cost_price import describe_price, price_json
 
     when = parse_when(at, "--at") or datetime.now(timezone.utc).replace(tzinfo=None)
     args: dict[str, Any] = {
@@ -205,23 +204,7 @@ def price(
         }
     if fmt is TextOrJson.json:
         quote = quote_price(**args, at=when)
-        doc: dict[str, Any] = {
-            "model": model,
-            "provider": args["provider"],
-            "model_id": args["model_id"],
-            "at": when.isoformat(),
-            "source": quote.source if quote else None,
-            "version": quote.version if quote else None,
-            "detail": quote.detail if quote else None,
-            "tiered": quote.tiered if quote else None,
-            "per_million_usd": {
-                k: None if v is None else money(v, "exact", symbol=False)
-                for k, v in quote.per_million().items()
-            }
-            if quote
-            else None,
-        }
-        typer.echo(json.dumps(doc, indent=2))
+        typer.echo(price_json(model, args["provider"], args["model_id"], when, quote))
         return
     if config is not None:
         typer.echo(f"model {model} ({project.rel(config.path) if project else config.path}):")
