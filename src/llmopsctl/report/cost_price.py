@@ -9,7 +9,7 @@ from typing import Any
 from llmopsctl.core.format import money
 from llmopsctl.cost.pricing import SOURCE_OVERRIDE, PriceQuote, aware_utc, quote_with_reason
 
-LABELS = {
+PRICE_LABELS = {
     "input": "input",
     "cached_input": "cached input",
     "cache_write": "cache write",
@@ -54,7 +54,7 @@ def quote_lines(quote: PriceQuote) -> list[str]:
             text = f"{money(quote.input, 'exact')} / M tokens (the input price: none listed apart)"
         else:
             text = "unknown" if value is None else f"{money(value, 'exact')} / M tokens"
-        lines.append(f"  {LABELS[key]:<13}{text}")
+        lines.append(f"  {PRICE_LABELS[key]:<13}{text}")
     if quote.tiered:
         lines.append("  (higher prices apply above some prompt size; calls are costed with the tiers)")
     return lines
