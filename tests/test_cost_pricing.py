@@ -15,7 +15,8 @@ from llmopsctl.core.definitions import Pricing
 from llmopsctl.core.usage import Usage
 from llmopsctl.cost import pricing
 from llmopsctl.cost.estimate import estimate_cost
-from llmopsctl.cost.pricing import PriceQuote, cost_of, describe_price, price_call, quote_price
+from llmopsctl.cost.pricing import PriceQuote, cost_of, price_call, quote_price
+from llmopsctl.report.cost_price import describe_price
 from llmopsctl.store import Store
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")

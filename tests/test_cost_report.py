@@ -13,10 +13,12 @@ from typing import Any
 
 import pytest
 
-from llmopsctl.cost.report import cost_report, parse_dims, render_csv, render_json, render_markdown
-from llmopsctl.cost.review import monthly_review, parse_month, review_json, review_markdown
+from llmopsctl.cost.report import cost_report, parse_dims
+from llmopsctl.cost.review import monthly_review, parse_month
 from llmopsctl.errors import StoreError, UsageError
 from llmopsctl.project.records import settings
+from llmopsctl.report.cost_report import render_csv, render_json, render_markdown
+from llmopsctl.report.cost_review import review_json, review_markdown
 from llmopsctl.store import Store
 from llmopsctl.store.costs import COST_TABLE_COLUMNS, aggregate_calls, write_judge_calls
 

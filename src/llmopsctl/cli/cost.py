@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
@@ -91,39 +90,26 @@ def report(
     (source `replay` with --by source). Cost per passing case is the known eval spend divided by the
     passing cases whose cost is known; passes of calls of unknown cost are left out (and said so).
     """
-    from llmopsctl.cost import report as rep
+    from llmopsctl.cost.report import cost_report, parse_dims
+    from llmopsctl.report import cost_report as render
+    from llmopsctl.report.terminal import print_table
 
-    dims = rep.parse_dims(by)
+    dims = parse_dims(by)
     start = parse_when(since, "--since")
     stop = parse_when(until, "--until", end=True)
     project = open_project(strict=False)
     with open_store(project, db, read_only=True) as store:
-        result = rep.cost_report(
-            store, by=dims, period=period.value if period else None, since=start, until=stop
-        )
+        result = cost_report(store, by=dims, period=period.value if period else None, since=start, until=stop)
     if fmt is ReportFormat.json:
-        typer.echo(rep.render_json(result))
+        typer.echo(render.render_json(result))
     elif fmt is ReportFormat.csv:
-        typer.echo(rep.render_csv(result), nl=False)
+        typer.echo(render.render_csv(result), nl=False)
     elif fmt is ReportFormat.md:
-        typer.echo(rep.render_markdown(result), nl=False)
+        typer.echo(render.render_markdown(result), nl=False)
     else:
-        _print_table(*rep.table_rows(result) if result.keys else rep.totals_table(result))
-        for note in rep.footnotes(result):
+        print_table(*render.table_rows(result) if result.keys else render.totals_table(result))
+        for note in render.footnotes(result):
             typer.echo(note)
-
-
-def _print_table(head: list[str], body: list[list[str]]) -> None:
-    from rich.table import Table
-
-    from llmopsctl.report.terminal import console
-
-    table = Table()
-    for column in head:
-        table.add_column(column)
-    for row in body:
-        table.add_row(*row)
-    console().print(table)
 
 
 @cost_app.command("budget")
@@ -139,7 +125,8 @@ def budget(
 ) -> None:
     """Spend against each budget of llmops.yaml in its current period; exit 1 when one is exceeded."""
     from llmopsctl.cost.budgets import budget_status, check_alerts
-    from llmopsctl.cost.report import exact, money
+    from llmopsctl.report.cost_budget import budget_json, budget_table
+    from llmopsctl.report.terminal import print_table
 
     now = parse_when(at, "--at") or datetime.now(timezone.utc).replace(tzinfo=None)
     project = open_project(strict=False)
@@ -152,43 +139,9 @@ def budget(
         alerts = check_alerts(store, project.settings.budgets, now) if notify else []
     exceeded = [s for s in statuses if s.exceeded]
     if fmt is TableOrJson.json:
-        doc = [
-            {
-                "budget": s.budget.name,
-                "scope": s.budget.scope,
-                "target": s.budget.target,
-                "period": s.budget.period,
-                "period_start": s.period_start.isoformat(),
-                "period_end": s.period_end.isoformat(),
-                "amount_usd": exact(s.budget.amount),
-                "spend_usd": exact(s.spend),
-                "pct": round(s.pct, 4),
-                "calls": s.calls,
-                "unknown_cost": s.unknown_cost,
-                "alerts_crossed": s.crossed,
-                "exceeded": s.exceeded,
-            }
-            for s in statuses
-        ]
-        typer.echo(json.dumps(doc, indent=2))
+        typer.echo(budget_json(statuses))
     else:
-        body = []
-        for s in statuses:
-            state = "EXCEEDED" if s.exceeded else (f"alert {s.crossed[-1]:g}%" if s.crossed else "ok")
-            if s.unknown_cost:
-                state += f" (+{s.unknown_cost} calls of unknown cost)"
-            body.append(
-                [
-                    s.budget.name,
-                    s.budget.scope_label,
-                    f"{s.budget.period} from {s.period_start:%Y-%m-%d}",
-                    money(s.spend),
-                    money(s.budget.amount),
-                    f"{s.pct:.1f}%",
-                    state,
-                ]
-            )
-        _print_table(["budget", "scope", "period (UTC)", "spend", "budget", "used", "status"], body)
+        print_table(*budget_table(statuses))
     for alert in alerts:
         typer.echo(alert.message, err=True)
         if alert.warning:
@@ -205,7 +158,8 @@ def review(
     db: Path = typer.Option(None, "--db", help=DB_HELP),
 ) -> None:
     """A monthly review in Markdown: teams against budgets, top prompts and models, change on last month."""
-    from llmopsctl.cost.review import monthly_review, parse_month, review_json, review_markdown
+    from llmopsctl.cost.review import monthly_review, parse_month
+    from llmopsctl.report.cost_review import review_json, review_markdown
 
     start = parse_month(month) if month else datetime.now(timezone.utc).replace(tzinfo=None)
     project = open_project(strict=False)
@@ -225,8 +179,8 @@ def price(
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f"),
 ) -> None:
     """The per-million-token prices that apply to a model, and where they come from."""
-    from llmopsctl.cost.pricing import describe_price, quote_price
-    from llmopsctl.cost.report import exact
+    from llmopsctl.cost.pricing import quote_price
+    from llmopsctl.report.cost_price import describe_price, price_json
 
     when = parse_when(at, "--at") or datetime.now(timezone.utc).replace(tzinfo=None)
     args: dict[str, Any] = {
@@ -250,18 +204,7 @@ def price(
         }
     if fmt is TextOrJson.json:
         quote = quote_price(**args, at=when)
-        doc: dict[str, Any] = {
-            "model": model,
-            "provider": args["provider"],
-            "model_id": args["model_id"],
-            "at": when.isoformat(),
-            "source": quote.source if quote else None,
-            "version": quote.version if quote else None,
-            "detail": quote.detail if quote else None,
-            "tiered": quote.tiered if quote else None,
-            "per_million_usd": {k: exact(v) for k, v in quote.per_million().items()} if quote else None,
-        }
-        typer.echo(json.dumps(doc, indent=2))
+        typer.echo(price_json(model, args["provider"], args["model_id"], when, quote))
         return
     if config is not None:
         typer.echo(f"model {model} ({project.rel(config.path) if project else config.path}):")

@@ -183,7 +183,7 @@ def _budget_alerts(project: Project, store: Store) -> list[Alert]:
 
 
 def _footer(out: Console, outcome: RunOutcome) -> None:
-    from llmopsctl.report.format import money
+    from llmopsctl.core.format import money
     from llmopsctl.report.terminal import known_cost
 
     p = outcome.progress
@@ -194,7 +194,7 @@ def _footer(out: Console, outcome: RunOutcome) -> None:
         f"{p.failed} failed",
         f"{p.errors} errors",
         f"{p.cached} cached",
-        f"cost {money(known_cost(p), p.unknown_cost)}",
+        f"cost {money(known_cost(p), unknown=p.unknown_cost)}",
     ]
     if outcome.skipped:
         parts.insert(0, f"resumed ({outcome.skipped} already done)")

@@ -24,7 +24,8 @@ def list_runs(
     """The latest runs with their status, pass counts, cost and git commit."""
     from rich.table import Table
 
-    from llmopsctl.report.format import jsonable, money, pct
+    from llmopsctl.core.format import money, pct
+    from llmopsctl.report.format import jsonable
     from llmopsctl.report.terminal import console
 
     project = open_project(strict=False)
@@ -60,7 +61,7 @@ def list_runs(
             str(run["results"]),
             pct(run["passed"], scored),
             str(run["errors"]),
-            money(run["cost_usd"], run["unknown_cost"]),
+            money(run["cost_usd"], unknown=run["unknown_cost"]),
             commit or "-",
         )
     console().print(table)

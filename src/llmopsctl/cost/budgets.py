@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmopsctl.core.format import money
 from llmopsctl.core.settings import Budget
 from llmopsctl.store.costs import (
     aggregate_calls,
@@ -239,7 +240,7 @@ def _alert(status: BudgetStatus, thresholds: list[float]) -> Alert:
     verb = "exceeded" if status.exceeded else "reached"
     text = (
         f"llmopsctl budget {budget.name} ({budget.scope_label}, {budget.period} {when}) {verb} "
-        f"{_pct(top)} of ${_money(budget.amount)}: spent ${_money(status.spend)} ({status.pct:.1f}%)"
+        f"{_pct(top)} of {money(budget.amount)}: spent {money(status.spend)} ({status.pct:.1f}%)"
     )
     if status.unknown_cost:
         text += f"; {status.unknown_cost} calls have an unknown cost and are not counted"
@@ -297,7 +298,3 @@ def _first_line(exc: BaseException, url: str) -> str:
 
 def _pct(value: float) -> str:
     return f"{value:g}%"
-
-
-def _money(value: Decimal) -> str:
-    return f"{value:,.4f}" if value < 1 else f"{value:,.2f}"

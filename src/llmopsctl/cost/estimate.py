@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from llmopsctl.core.format import money, tokens
 from llmopsctl.cost.pricing import MILLION, PriceQuote
 
 DEFAULT_OUTPUT_TOKENS = 256
@@ -80,28 +81,12 @@ def _explain(
     out_rule = "max_tokens" if not defaulted else f"max_tokens, {default_out} where unset"
     where = ", ".join(list(sources)[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
     text = (
-        f"estimated ${usd(amount)} for {calls - unknown} of {calls} calls: "
-        f"~{_count(tokens_in)} input tokens "
-        f"(prompt characters / {CHARS_PER_TOKEN}) and ~{_count(tokens_out)} output tokens ({out_rule})"
+        f"estimated {money(amount, 'estimate')} for {calls - unknown} of {calls} calls: "
+        f"~{tokens(tokens_in)} input tokens "
+        f"(prompt characters / {CHARS_PER_TOKEN}) and ~{tokens(tokens_out)} output tokens ({out_rule})"
     )
     if sources:
         text += f", at prices from {where}"
     if unknown:
         text += f"; {unknown} calls with unknown price not counted"
     return text
-
-
-def usd(value: Decimal) -> str:
-    """Dollars with cents from $1, else 4 decimals or as many as show 2 significant digits ($0.0000031)."""
-    if value >= 1:
-        return f"{value:,.2f}"
-    places = 4 if value == 0 else max(4, 1 - value.adjusted())
-    return f"{value:,.{places}f}"
-
-
-def _count(value: int) -> str:
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M"
-    if value >= 10_000:
-        return f"{value / 1000:.1f}k"
-    return str(value)

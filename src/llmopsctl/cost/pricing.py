@@ -124,7 +124,7 @@ def price_call(
         return PricedCall(None, SOURCE_CATALOGUE, version)
     gp_provider, model = found
     try:
-        calc = model.calc_price(_genai_usage(usage), gp_provider, genai_request_timestamp=_aware(at))
+        calc = model.calc_price(_genai_usage(usage), gp_provider, genai_request_timestamp=aware_utc(at))
     except Exception:  # inconsistent counts (more cached than input) or a catalogue quirk: never fail a run
         return UNKNOWN
     return PricedCall(calc.total_price, SOURCE_CATALOGUE, version)
@@ -140,70 +140,19 @@ def quote_price(
     override_version: str | None = None,
 ) -> PriceQuote | None:
     """The per-million prices price_call would use at `at`, or None when unknown."""
-    quote, _ = _quote(override, provider, model_id, base_url, at, override_version)
+    quote, _ = quote_with_reason(override, provider, model_id, base_url, at, override_version)
     return quote
 
 
-def describe_price(
-    *,
+def quote_with_reason(
     override: Pricing | None,
     provider: str,
     model_id: str,
     base_url: str | None,
     at: datetime,
     override_version: str | None = None,
-) -> str:
-    """Several lines for `llmopsctl cost price`: the prices that apply at `at`, and where they come from."""
-    quote, reason = _quote(override, provider, model_id, base_url, at, override_version)
-    when = f"{_aware(at):%Y-%m-%d %H:%M} UTC"
-    where = ", ".join(x for x in (provider, base_url) if x) or "provider matched by the catalogue"
-    head = f"{model_id} ({where}) at {when}"
-    if quote is None:
-        return (
-            f"{head}: unknown price ({reason}); its calls are reported as unknown cost, never $0\n"
-            "  to price them, set `pricing: {input: ..., output: ...}` (USD per million tokens)"
-            " in the model file"
-        )
-    lines = [f"{head}: {reason}"]
-    lines.extend(quote_lines(quote))
-    if quote.source == SOURCE_OVERRIDE:
-        catalogue, why = _quote(None, provider, model_id, base_url, at, None)
-        if catalogue is not None:
-            lines.append(f"  (not used) {why}:")
-            lines.extend("  " + line for line in quote_lines(catalogue))
-    return "\n".join(lines)
-
-
-def quote_lines(quote: PriceQuote) -> list[str]:
-    labels = {
-        "input": "input",
-        "cached_input": "cached input",
-        "cache_write": "cache write",
-        "output": "output",
-    }
-    lines = []
-    for key, value in quote.per_million().items():
-        if value is None and key in ("cached_input", "cache_write") and quote.input is not None:
-            text = f"${quote.input.normalize():f} / M tokens (the input price: none listed apart)"
-        else:
-            text = "unknown" if value is None else f"${value.normalize():f} / M tokens"
-        lines.append(f"  {labels[key]:<13}{text}")
-    if quote.tiered:
-        lines.append("  (higher prices apply above some prompt size; calls are costed with the tiers)")
-    return lines
-
-
-# --- internals --------------------------------------------------------------------------------------
-
-
-def _quote(
-    override: Pricing | None,
-    provider: str,
-    model_id: str,
-    base_url: str | None,
-    at: datetime,
-    override_version: str | None,
 ) -> tuple[PriceQuote | None, str]:
+    """quote_price's quote, and where its prices come from (or why there are none)."""
     if override:
         version = override_version or _override_hash(override)
         quote = PriceQuote(
@@ -220,7 +169,7 @@ def _quote(
     if isinstance(found, str):
         return None, found
     gp_provider, model = found
-    prices = model.get_prices(_aware(at))
+    prices = model.get_prices(aware_utc(at))
     version = _catalogue_version()
     quote = PriceQuote(
         source=SOURCE_CATALOGUE,
@@ -233,6 +182,14 @@ def _quote(
         tiered=any(_is_tiered(prices, k) for k in ("input_mtok", "output_mtok", "cache_read_mtok")),
     )
     return quote, f"catalogue prices from {version} ({gp_provider.id} model {model.id})"
+
+
+def aware_utc(at: datetime) -> datetime:
+    """`at` as an aware UTC time (naive means UTC)."""
+    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+
+
+# --- internals --------------------------------------------------------------------------------------
 
 
 _LOOKUPS: dict[tuple[str, str | None, str], tuple[Provider, ModelInfo] | str] = {}
@@ -316,7 +273,3 @@ def _override_hash(override: Pricing) -> str:
 
     numbers = {k: int(v) if v == v.to_integral_value() else float(v) for k, v in override.to_dict().items()}
     return f"pricing {content_hash(numbers, 12)}"
-
-
-def _aware(at: datetime) -> datetime:
-    return at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)

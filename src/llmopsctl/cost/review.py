@@ -1,8 +1,9 @@
-"""`llmopsctl cost review --month YYYY-MM`: a monthly cost review in Markdown (or JSON)."""
+"""`llmopsctl cost review --month YYYY-MM`: the numbers of a monthly cost review.
+
+llmopsctl.report.cost_review renders them as Markdown or JSON."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -10,16 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from llmopsctl.cost.budgets import period_bounds
-from llmopsctl.cost.report import (
-    cell,
-    cost_per_pass_note,
-    exact,
-    markdown_table,
-    money,
-    plain_row,
-    replay_note,
-    with_derived,
-)
+from llmopsctl.cost.report import with_derived
 from llmopsctl.errors import UsageError
 from llmopsctl.store.costs import aggregate_calls
 
@@ -59,14 +51,14 @@ def monthly_review(store: Store, settings: Settings, month: datetime) -> dict[st
     team_names = list(dict.fromkeys([*teams_now, *[t for t in known_teams if t is not None], *team_budgets]))
     teams = []
     for name in team_names:
-        spend = _spend(teams_now.get(name))
+        spend = spend_of(teams_now.get(name))
         budget = team_budgets.get(name) if name is not None else None
         teams.append(
             {
                 "team": name,
                 "spend": spend,
-                "previous": _spend(teams_prev.get(name)),
-                **_change(spend, _spend(teams_prev.get(name))),
+                "previous": spend_of(teams_prev.get(name)),
+                **_change(spend, spend_of(teams_prev.get(name))),
                 "budget": budget,
                 "budget_pct": float(spend / budget * 100) if budget else None,
                 "unknown_cost": int((teams_now.get(name) or {}).get("unknown_cost") or 0),
@@ -78,7 +70,7 @@ def monthly_review(store: Store, settings: Settings, month: datetime) -> dict[st
         "previous_month": f"{prev_start:%Y-%m}",
         "totals": this,
         "previous": prev,
-        "change": _change(_spend(this), _spend(prev)),
+        "change": _change(spend_of(this), spend_of(prev)),
         "project_budget": project_budget,
         "teams": teams,
         "prompts": _top(by("prompt", start, end), by("prompt", prev_start, start), "prompt"),
@@ -87,7 +79,8 @@ def monthly_review(store: Store, settings: Settings, month: datetime) -> dict[st
     }
 
 
-def _spend(row: Mapping[str, Any] | None) -> Decimal:
+def spend_of(row: Mapping[str, Any] | None) -> Decimal:
+    """The known spend of a row (0 when none is known, or no row)."""
     value = (row or {}).get("spend")
     return value if isinstance(value, Decimal) else Decimal(0)
 
@@ -100,7 +93,7 @@ def _change(now: Decimal, before: Decimal) -> dict[str, Any]:
 def _top(now: dict[Any, dict[str, Any]], before: dict[Any, dict[str, Any]], key: str) -> list[dict[str, Any]]:
     rows = []
     for name, row in now.items():
-        spend, prev = _spend(row), _spend(before.get(name))
+        spend, prev = spend_of(row), spend_of(before.get(name))
         rows.append(
             {
                 key: name,
@@ -116,105 +109,3 @@ def _top(now: dict[Any, dict[str, Any]], before: dict[Any, dict[str, Any]], key:
         )
     rows.sort(key=lambda r: (-r["spend"], str(r[key])))
     return rows[:TOP]
-
-
-# --- rendering -----------------------------------------------------------------------------------------
-
-
-def review_json(review: dict[str, Any]) -> str:
-    def plain(value: Any) -> Any:
-        if isinstance(value, dict):
-            return plain_row({k: plain(v) for k, v in value.items()})
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        return exact(value) if isinstance(value, Decimal) else value
-
-    return json.dumps(plain(review), indent=2, sort_keys=True)
-
-
-def review_markdown(review: dict[str, Any]) -> str:
-    this, prev, change = review["totals"], review["previous"], review["change"]
-    month, before = review["month"], review["previous_month"]
-    out = [f"# LLM cost review {month}", ""]
-    line = f"**Spend:** {money(_spend(this))} ({_delta(change)} against {before}: {money(_spend(prev))})"
-    if review["project_budget"]:
-        pct = _spend(this) / review["project_budget"] * 100
-        line += f" — project budget {money(review['project_budget'])}, {pct:.1f}% used"
-    out += [line, ""]
-    per_pass_now, per_pass_before = (
-        cell("cost_per_pass", this["cost_per_pass"]),
-        cell("cost_per_pass", prev["cost_per_pass"]),
-    )
-    out += [
-        f"- calls: {this['calls']} ({prev['calls']} in {before}), "
-        f"of which {this['cached_calls']} answered from the cache ({_rate(this)})",
-        f"- cache savings: {money(this['cache_savings'])} ({money(prev['cache_savings'])} in {before})",
-        f"- cost per passing case: {per_pass_now} ({per_pass_before} in {before}"
-        f"{_trend(this['cost_per_pass'], prev['cost_per_pass'])})"
-        + (f" — {note}" if (note := cost_per_pass_note(this)) else ""),
-        f"- unknown-cost calls: {this['unknown_cost']} ({prev['unknown_cost']} in {before})"
-        + (" — their spend is not counted above" if this["unknown_cost"] else ""),
-    ]
-    if note := replay_note(this):
-        out.append(f"- {note}")
-    out.append("")
-    out += ["## Teams", ""]
-    if review["teams"]:
-        body = [
-            [
-                str(t["team"] or "(no team)"),
-                _spent(t),
-                money(t["budget"]) if t["budget"] is not None else "-",
-                f"{t['budget_pct']:.1f}%" if t["budget_pct"] is not None else "-",
-                money(t["previous"]),
-                _delta(t),
-            ]
-            for t in review["teams"]
-        ]
-        out += [markdown_table(["team", "spend", "monthly budget", "used", before, "change"], body), ""]
-    else:
-        out += ["_no spend this month_", ""]
-    for title, key in (("Top prompts", "prompt"), ("Top models", "model"), ("By source", "source")):
-        rows = review[key + "s"]
-        out += [f"## {title}", ""]
-        if not rows:
-            out += ["_none_", ""]
-            continue
-        body = [
-            [
-                str(r[key] or "(none)"),
-                _spent(r),
-                str(r["calls"]) + (f" (+{r['replayed']} replayed)" if r["replayed"] else ""),
-                money(r["previous"]),
-                _delta(r),
-                cell("cost_per_pass", r["cost_per_pass"]),
-            ]
-            for r in rows
-        ]
-        out += [markdown_table([key, "spend", "calls", before, "change", "$/passing case"], body), ""]
-    return "\n".join(out)
-
-
-def _spent(row: Mapping[str, Any]) -> str:
-    unknown = int(row.get("unknown_cost") or 0)
-    return money(row["spend"]) + (f" (+{unknown} of unknown cost)" if unknown else "")
-
-
-def _delta(row: Mapping[str, Any]) -> str:
-    change: Decimal = row["change"]
-    sign = "+" if change > 0 else "-" if change < 0 else "±"
-    text = f"{sign}{money(abs(change))}"
-    pct = row.get("change_pct")
-    return f"{text} ({pct:+.1f}%)" if pct is not None else f"{text} (new)" if change > 0 else text
-
-
-def _rate(row: Mapping[str, Any]) -> str:
-    value = row.get("cache_hit_rate")
-    return "-" if value is None else f"{100 * value:.1f}%"
-
-
-def _trend(now: Decimal | None, before: Decimal | None) -> str:
-    if now is None or before is None or before == 0:
-        return ""
-    pct = float((now - before) / before * 100)
-    return f", {pct:+.1f}%"

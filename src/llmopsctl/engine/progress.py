@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from llmopsctl.core.format import money
 from llmopsctl.providers.base import ChatResponse
 
 
@@ -59,4 +60,5 @@ class Progress:
                 self.cost += cost
         self.judge_cost = judge_cost
         if cap is not None and self.spend >= cap and not self.stopped and self.done < self.total:
-            self.stopped = f"cost cap ${cap:f} reached (spent ${self.spend:.6f})"
+            cap_text, spent = money(cap, "as_held"), money(self.spend, "fixed", digits=6)
+            self.stopped = f"cost cap {cap_text} reached (spent {spent})"

@@ -15,8 +15,9 @@ from typing import Any
 from llmopsctl import __version__
 from llmopsctl.core.assertions import Assertion
 from llmopsctl.core.definitions import ModelConfig, Suite
+from llmopsctl.core.format import money
 from llmopsctl.core.secrets import secret_env_values
-from llmopsctl.cost.estimate import CostEstimate, usd
+from llmopsctl.cost.estimate import CostEstimate
 from llmopsctl.engine.execute import Executor
 from llmopsctl.engine.limits import ModelLimits
 from llmopsctl.engine.model_runtime import ModelRuntime
@@ -262,8 +263,8 @@ def run_suite(
                     run_id, status="aborted", note="cost cap: estimate over the cap, nothing sent"
                 )
             raise CostCapExceeded(
-                f"the run would cost about ${usd(estimate.amount)}, over its cap of "
-                f"${options.max_cost:f} ({estimate.explanation})",
+                f"the run would cost about {money(estimate.amount, 'estimate')}, over its cap of "
+                f"{money(options.max_cost, 'as_held')} ({estimate.explanation})",
                 hint="raise --max-cost (or the suite's max_cost), or run fewer cases with --sample/--case",
             )
     if not created:  # only now: a resume refused by its cap leaves the run as it was

@@ -1,1 +1,1 @@
-"""Renderers: terminal (rich), Markdown, JUnit XML, JSON."""
+"""Renderers: terminal (rich), Markdown, CSV, JUnit XML, JSON."""

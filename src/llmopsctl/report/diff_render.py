@@ -9,7 +9,8 @@ from xml.etree import ElementTree as ET
 
 from llmopsctl.compare.diff import CaseDiff, DiffResult
 from llmopsctl.compare.gate import GateVerdict
-from llmopsctl.report.format import jsonable, money
+from llmopsctl.core.format import money, tokens
+from llmopsctl.report.format import jsonable
 
 SHOWN_STATUSES = ("regressed", "error", "flaky", "improved", "new", "removed")
 TRUNCATE = 300
@@ -67,7 +68,13 @@ def summary_lines(result: DiffResult) -> list[tuple[str, str]]:
             )
         )
     lines.append(("cost (paired cases)", _cost_delta(a.cost_base, a.cost_head, a.cost_increase_pct)))
-    lines.append(("tokens (paired cases)", f"{_num(a.tokens_base)} -> {_num(a.tokens_head)}"))
+    lines.append(
+        (
+            "tokens (paired cases)",
+            f"{tokens(a.tokens_base, missing='-', compact=False)} -> "
+            f"{tokens(a.tokens_head, missing='-', compact=False)}",
+        )
+    )
     lines.append(
         (
             "latency p50 / p95",

@@ -10,8 +10,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from llmopsctl.core.format import money, ms, pct, tokens
 from llmopsctl.engine.progress import Progress
-from llmopsctl.report.format import money, ms, pct, tokens
 
 
 def console(stderr: bool = False) -> Console:
@@ -60,7 +60,7 @@ class ProgressView:
             return
         stats = (
             f"errors {p.errors}  tokens {tokens(p.input_tokens + p.output_tokens)}  "
-            f"cost {money(known_cost(p), p.unknown_cost)}"
+            f"cost {money(known_cost(p), unknown=p.unknown_cost)}"
         )
         if self._bar is not None:
             self._bar.update(self._task, completed=p.done, stats=stats)
@@ -107,11 +107,21 @@ def summary_table(suite: str, run_id: str, rows: list[dict[str, Any]]) -> Table:
             str(row["failed"]),
             str(row["errors"]) if not row["errors"] else f"[red]{row['errors']}[/red]",
             f"{tokens(row['input_tokens'])}/{tokens(row['output_tokens'])}",
-            money(row["cost_usd"], row["unknown_cost"]),
+            money(row["cost_usd"], unknown=row["unknown_cost"]),
             ms(row["p50_ms"]),
             ms(row["p95_ms"]),
         )
     return table
+
+
+def print_table(head: list[str], body: list[list[str]]) -> None:
+    """A table of text cells on stdout."""
+    table = Table()
+    for column in head:
+        table.add_column(column)
+    for row in body:
+        table.add_row(*row)
+    console().print(table)
 
 
 def is_tty() -> bool:

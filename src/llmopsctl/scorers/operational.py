@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from llmopsctl.core.format import money
 from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, to_number
 
 
@@ -33,8 +34,8 @@ def cost(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
     if ctx.cost_usd is None:
         return Score.of(False, "cost unknown")
     if ctx.cost_usd <= limit + 1e-12:
-        return Score.of(True, f"cost ${ctx.cost_usd:.6g} <= ${limit:g}")
-    return Score.of(False, f"cost ${ctx.cost_usd:.6g} > ${limit:g}")
+        return Score.of(True, f"cost {money(ctx.cost_usd, 'general')} <= {money(limit, 'general')}")
+    return Score.of(False, f"cost {money(ctx.cost_usd, 'general')} > {money(limit, 'general')}")
 
 
 def finish_reasons(value: Any) -> list[str]:
