@@ -144,71 +144,92 @@ def check_alerts(
     Bounded: a retry of an earlier failure is one attempt, a URL that failed is not tried again in the
     same check, and a failing webhook never raises. Needs a writable store.
     """
-    alerts: list[Alert] = []
-    client = http_client
-    owned = False
-    failed_urls: dict[str, str] = {}  # URL -> what went wrong, in this check
+    delivery = _Delivery(http_client)
     try:
-        for status in budget_status(store, budgets, now):
-            crossed = status.crossed
-            if not crossed:
-                continue
-            budget = status.budget
-            recorded = {
-                float(e["threshold_pct"]): e["delivered"]
-                for e in budget_events(store, budget.name, status.period_start)
-            }
-            fresh = [t for t in crossed if t not in recorded]
-            if not budget.webhook_env:
-                new = sorted(float(e["threshold_pct"]) for e in _record(store, status, fresh, now, None))
-                if new:
-                    alerts.append(_alert(status, new))
-                continue
-            # Recorded but not delivered (a failed webhook), and still crossed: send again.
-            retry = [t for t in crossed if recorded.get(t, True) is False]
-            url = os.environ.get(budget.webhook_env, "").strip()
-            if not url:
-                pending = sorted({*fresh, *retry})
-                if pending:
-                    alert = _alert(status, pending)
-                    alert.delivered = False
-                    alert.warning = (
-                        f"budget alert not sent: the variable {budget.webhook_env} is not set "
-                        "(it is sent by the next check that has it)"
-                    )
-                    alerts.append(alert)
-                continue
-            # Recorded as undelivered first: a run stopped before the update below sends it again later.
-            new = [float(e["threshold_pct"]) for e in _record(store, status, fresh, now, False)]
-            pending = sorted({*new, *retry})
-            if not pending:
-                continue
-            alert = _alert(status, pending)
-            if url in failed_urls:
-                error: str | None = f"{failed_urls[url]} (not tried again in this check)"
-            else:
-                if client is None:
-                    import httpx
-
-                    client, owned = httpx.Client(timeout=WEBHOOK_TIMEOUT_S), True
-                # A first delivery retries on its own; resending an earlier failure is one attempt.
-                error = post_webhook(
-                    client, url, {"text": alert.message}, retries=WEBHOOK_RETRIES if new else 0
-                )
-                if error is not None:
-                    failed_urls[url] = error
-            alert.delivered = error is None
-            if error is not None:
-                alert.warning = (
-                    f"budget alert {budget.name!r} not delivered to ${budget.webhook_env}: {error}; "
-                    f"the next check this {budget.period} sends it again"
-                )
-            set_budget_events_delivered(store, budget.name, status.period_start, pending, alert.delivered)
-            alerts.append(alert)
+        alerts = [
+            alert
+            for status in budget_status(store, budgets, now)
+            if (alert := _check(store, status, now, delivery))
+        ]
     finally:
-        if owned and client is not None:
-            client.close()
+        delivery.close()
     return alerts
+
+
+class _Delivery:
+    """Posts alerts to webhooks within one check: a URL that failed is not tried again in the same check."""
+
+    def __init__(self, client: httpx.Client | None) -> None:
+        self.client = client
+        self.owned = False
+        self.failed: dict[str, str] = {}  # URL -> what went wrong, in this check
+
+    def post(self, url: str, message: str, *, retries: int) -> str | None:
+        """None when delivered, else what went wrong."""
+        if url in self.failed:
+            return f"{self.failed[url]} (not tried again in this check)"
+        if self.client is None:
+            import httpx  # lazy: only a check that has a webhook to call needs an HTTP client
+
+            self.client, self.owned = httpx.Client(timeout=WEBHOOK_TIMEOUT_S), True
+        error = post_webhook(self.client, url, {"text": message}, retries=retries)
+        if error is not None:
+            self.failed[url] = error
+        return error
+
+    def close(self) -> None:
+        if self.owned and self.client is not None:
+            self.client.close()
+
+
+def _check(store: Store, status: BudgetStatus, now: datetime, delivery: _Delivery) -> Alert | None:
+    """The alert of one budget's newly crossed (or undelivered) thresholds, recorded; None when none."""
+    crossed = status.crossed
+    if not crossed:
+        return None
+    budget = status.budget
+    recorded = {
+        float(e["threshold_pct"]): e["delivered"]
+        for e in budget_events(store, budget.name, status.period_start)
+    }
+    fresh = [t for t in crossed if t not in recorded]
+    if not budget.webhook_env:
+        new = sorted(float(e["threshold_pct"]) for e in _record(store, status, fresh, now, None))
+        return _alert(status, new) if new else None
+    # Recorded but not delivered (a failed webhook), and still crossed: send again.
+    retry = [t for t in crossed if recorded.get(t, True) is False]
+    url = os.environ.get(budget.webhook_env, "").strip()
+    if not url:
+        return _unsendable(status, sorted({*fresh, *retry}))
+    # Recorded as undelivered first: a run stopped before the update below sends it again later.
+    new = [float(e["threshold_pct"]) for e in _record(store, status, fresh, now, False)]
+    pending = sorted({*new, *retry})
+    if not pending:
+        return None
+    alert = _alert(status, pending)
+    # A first delivery retries on its own; resending an earlier failure is one attempt.
+    error = delivery.post(url, alert.message, retries=WEBHOOK_RETRIES if new else 0)
+    alert.delivered = error is None
+    if error is not None:
+        alert.warning = (
+            f"budget alert {budget.name!r} not delivered to ${budget.webhook_env}: {error}; "
+            f"the next check this {budget.period} sends it again"
+        )
+    set_budget_events_delivered(store, budget.name, status.period_start, pending, alert.delivered)
+    return alert
+
+
+def _unsendable(status: BudgetStatus, pending: list[float]) -> Alert | None:
+    """The alert of a budget whose webhook variable is unset: a warning each time, nothing recorded."""
+    if not pending:
+        return None
+    alert = _alert(status, pending)
+    alert.delivered = False
+    alert.warning = (
+        f"budget alert not sent: the variable {status.budget.webhook_env} is not set "
+        "(it is sent by the next check that has it)"
+    )
+    return alert
 
 
 def _record(
