@@ -4,6 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+
+class GitError(Exception):
+    """A git operation failed (not a repository, unknown ref, ...)."""
+
+
+def _git() -> ModuleType | None:
+    """GitPython, or None when it cannot work (it raises ImportError when no git executable is installed)."""
+    try:
+        # lazy: GitPython is slow to import, and only the commands that read git pay for it
+        import git
+    except ImportError:
+        return None
+    return git
+
+
+def _require_git() -> Any:
+    git = _git()
+    if git is None:
+        raise GitError("git is not installed (no git executable found)")
+    return git
 
 
 @dataclass(frozen=True)
@@ -15,9 +38,8 @@ class GitState:
 
 def state(path: Path) -> GitState:
     """Where the working tree at `path` stands; all None outside a git repository or without git."""
-    try:
-        import git
-    except ImportError:  # GitPython present but no git executable
+    git: Any = _git()
+    if git is None:
         return GitState()
     try:
         repo = git.Repo(path, search_parent_directories=True)
@@ -34,13 +56,8 @@ def state(path: Path) -> GitState:
     return GitState(sha, branch, dirty)
 
 
-class GitError(Exception):
-    """A git operation failed (not a repository, unknown ref, ...)."""
-
-
-def _repo(path: Path):  # type: ignore[no-untyped-def]
-    import git
-
+def _repo(path: Path) -> Any:
+    git = _require_git()
     try:
         return git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -49,8 +66,7 @@ def _repo(path: Path):  # type: ignore[no-untyped-def]
 
 def resolve_ref(path: Path, ref: str) -> str | None:
     """The commit sha `ref` names, or None when it names nothing."""
-    import git
-
+    git = _require_git()
     repo = _repo(path)
     try:
         return str(repo.commit(ref).hexsha)
@@ -62,8 +78,7 @@ def resolve_ref(path: Path, ref: str) -> str | None:
 
 def file_at(path: Path, ref: str, file: Path) -> str | None:
     """Text of `file` (absolute, or relative to `path`) as committed at `ref`; None if absent there."""
-    import git
-
+    git = _require_git()
     repo = _repo(path)
     try:
         top = Path(str(repo.working_tree_dir)).resolve()
@@ -82,8 +97,7 @@ def file_at(path: Path, ref: str, file: Path) -> str | None:
 
 def changed_files(path: Path, ref: str) -> list[Path]:
     """Files that differ between `ref` (its merge base with HEAD) and the working tree, untracked included."""
-    import git
-
+    git = _require_git()
     repo = _repo(path)
     try:
         top = Path(str(repo.working_tree_dir)).resolve()

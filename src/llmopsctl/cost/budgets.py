@@ -291,6 +291,7 @@ def post_webhook(
     """POST JSON, retrying errors, 429 and 5xx `retries` times. None when delivered, else what went wrong.
 
     Never raises (the URL is not put in the message: it is usually a secret)."""
+    # lazy: only a check that has a webhook to call needs an HTTP client
     import httpx
 
     error = "not sent"

@@ -208,6 +208,7 @@ def _lookup(provider: str, model_id: str, base_url: str | None) -> tuple[Provide
     if provider in LOCAL_PROVIDERS:
         return f"{provider} models have no catalogue price"
     try:
+        # lazy: the price catalogue loads its data on import; only priced calls need it
         import genai_prices
     except ImportError:
         return "the genai-prices package is not installed"
@@ -229,12 +230,14 @@ def _lookup(provider: str, model_id: str, base_url: str | None) -> tuple[Provide
 
 
 def _catalogue_version() -> str:
+    # lazy: the price catalogue loads its data on import; only priced calls need it
     import genai_prices
 
     return f"genai-prices {genai_prices.__version__}"
 
 
 def _genai_usage(usage: Usage) -> Any:
+    # lazy: the price catalogue loads its data on import; only priced calls need it
     import genai_prices
 
     values: dict[str, int] = {

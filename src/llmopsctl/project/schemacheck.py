@@ -27,6 +27,7 @@ _TYPE_NAMES = {
 
 @cache
 def _validator(kind: str) -> Any:
+    # lazy: jsonschema is slow to import; `--help` and `--version` do not need it
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(load_schema(kind))
@@ -53,6 +54,7 @@ def _describe_type(value: Any) -> str:
 def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
     """For oneOf/anyOf, report the branch that got furthest rather than 'is not valid under any'."""
     if error.validator in ("oneOf", "anyOf") and error.context:
+        # lazy: jsonschema is slow to import; `--help` and `--version` do not need it
         from jsonschema.exceptions import best_match
 
         best = best_match(error.context)

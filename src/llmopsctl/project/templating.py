@@ -8,6 +8,7 @@ by the values of the variables a template reads.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ class TemplateProblem(Exception):
 
 @cache
 def environment() -> SandboxedEnvironment:
+    # lazy: plain templates render without Jinja2 (see the fast paths above)
     from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -38,13 +40,12 @@ def environment() -> SandboxedEnvironment:
 
 
 def _tojson(value: Any, indent: int | None = None) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=True)
 
 
 def variables_of(text: str) -> set[str]:
     """Names a template reads from its context; raises TemplateProblem on a syntax error."""
+    # lazy: plain templates render without Jinja2 (see the fast paths above)
     from jinja2 import TemplateSyntaxError, meta
 
     env = environment()
@@ -72,6 +73,7 @@ Pieces = tuple[str | tuple[str], ...]
 @lru_cache(maxsize=1024)
 def _pieces(text: str) -> Pieces | None:
     """The pieces of a template made only of text and plain `{{ name }}` outputs; None for any other."""
+    # lazy: plain templates render without Jinja2 (see the fast paths above)
     from jinja2 import TemplateSyntaxError, nodes
 
     try:
@@ -102,6 +104,7 @@ def render(text: str, context: dict[str, Any], *, what: str = "template") -> str
             return "".join(p if type(p) is str else str(context[p[0]]) for p in pieces)
         except Exception:  # a missing variable, or a value whose str() fails: Jinja reports it
             pass
+    # lazy: plain templates render without Jinja2 (see the fast paths above)
     from jinja2 import TemplateError
 
     try:
@@ -156,6 +159,7 @@ def _freeze(value: Any) -> Any:
 def _reads(text: str) -> tuple[str, ...] | None:
     """The variables a template reads, when its output depends on their values alone (no calls, no
     globals, no `random` filter); None when it may not, or does not parse."""
+    # lazy: plain templates render without Jinja2 (see the fast paths above)
     from jinja2 import TemplateSyntaxError, meta, nodes
 
     env = environment()

@@ -38,6 +38,7 @@ class ProgressView:
         if not self.enabled:
             return
         if self.live:
+            # lazy: the progress bar is only built when writing to a terminal
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
             from rich.progress import Progress as RichProgress
 

@@ -209,6 +209,7 @@ def apply_migrations(con: DuckDBPyConnection) -> list[str]:
 
 def prepare(con: DuckDBPyConnection, path: Path, read_only: bool) -> None:
     """Apply pending migrations, or (read_only) check that none is pending; errors as StoreError."""
+    # lazy: importing duckdb takes a while; commands that never open the database skip it
     import duckdb
 
     try:

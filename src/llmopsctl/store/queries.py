@@ -338,6 +338,7 @@ def not_read_only(sql: str) -> StoreError:
 
 
 def check_read_only(con: DuckDBPyConnection, sql: str) -> None:
+    # lazy: importing duckdb takes a while; commands that never open the database skip it
     import duckdb
 
     try:

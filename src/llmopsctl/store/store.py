@@ -257,6 +257,7 @@ class Store(CacheMixin):
         (column names, rows). It runs in a transaction that is rolled back. Anything else -> StoreError."""
         con = self._require_open()
         q.check_read_only(con, sql)
+        # lazy: importing duckdb takes a while; commands that never open the database skip it
         import duckdb
 
         cur = con.cursor()
@@ -284,6 +285,7 @@ class Store(CacheMixin):
         if other.resolve() == self.path.resolve():
             raise StoreError(f"cannot merge {other} into itself")
         con = self._require_writable()
+        # lazy: importing duckdb takes a while; commands that never open the database skip it
         import duckdb
 
         literal = "'" + str(other).replace("'", "''") + "'"
@@ -337,6 +339,7 @@ class Store(CacheMixin):
     @contextmanager
     def _guard(self, action: str) -> Iterator[DuckDBPyConnection]:
         con = self._require_open()
+        # lazy: importing duckdb takes a while; commands that never open the database skip it
         import duckdb
 
         try:
@@ -355,6 +358,7 @@ class Store(CacheMixin):
 
 
 def _connect(path: Path, read_only: bool, lock_timeout_s: float) -> DuckDBPyConnection:
+    # lazy: importing duckdb takes a while; commands that never open the database skip it
     import duckdb
 
     deadline = time.monotonic() + max(0.0, lock_timeout_s)

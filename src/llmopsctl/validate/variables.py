@@ -7,6 +7,7 @@ from typing import Any
 
 
 def variables_validator(schema: dict[str, Any]) -> Any:
+    # lazy: jsonschema is slow to import; most variables schemas are checked without it
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
