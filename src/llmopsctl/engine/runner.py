@@ -26,8 +26,8 @@ from llmopsctl.engine.plan import Filters, Plan, plan_suite
 from llmopsctl.engine.progress import Progress
 from llmopsctl.errors import ConfigError, CostCapExceeded, UsageError
 from llmopsctl.project.model import Project
-from llmopsctl.providers.base import ModelSpec
-from llmopsctl.providers.replay import Cassette
+from llmopsctl.providers.base import ModelSpec, Provider
+from llmopsctl.providers.replay import Cassette, ReplayProvider
 from llmopsctl.store import Store
 
 KEYED_PROVIDERS = {"openai": "https://api.openai.com", "anthropic": "https://api.anthropic.com"}
@@ -80,16 +80,19 @@ def cassette_path(project: Project, suite: str) -> Path:
     return project.root / ".llmops" / "cassettes" / f"{suite}.jsonl"
 
 
-def _spec(project: Project, model: ModelConfig, *, replay: Cassette | None) -> ModelSpec:
+def _spec(project: Project, model: ModelConfig, *, replay: bool) -> ModelSpec:
+    """What the model's provider is built from; `replay`: a replay of the model (no key, no network)."""
     options = dict(model.options)
-    options.setdefault("root", str(project.root))
     timeout = model.timeout_s or project.settings.defaults.timeout_s
-    if replay is not None or model.provider == "replay":
-        cassette = replay or Cassette(project.root / str(options.get("cassette", "")))
-        options["cassette"] = str(cassette.path)
-        options["_cassette"] = cassette
+    if replay or model.provider == "replay":
         return ModelSpec(
-            model.name, "replay", model.model, None, None, dict(model.params), {}, timeout, options
+            name=model.name,
+            provider="replay",
+            model=model.model,
+            params=dict(model.params),
+            timeout_s=timeout,
+            options=options,
+            root=project.root,
         )
     api_key = None
     env_name = model.api_key_env
@@ -115,15 +118,16 @@ def _spec(project: Project, model: ModelConfig, *, replay: Cassette | None) -> M
             hint="add `api_key_env: OPENAI_API_KEY` (the NAME of the variable) to the model file",
         )
     return ModelSpec(
-        model.name,
-        model.provider,
-        model.model,
-        model.base_url,
-        api_key,
-        dict(model.params),
-        dict(model.headers),
-        timeout,
-        options,
+        name=model.name,
+        provider=model.provider,
+        model=model.model,
+        base_url=model.base_url,
+        api_key=api_key,
+        params=dict(model.params),
+        headers=dict(model.headers),
+        timeout_s=timeout,
+        options=options,
+        root=project.root,
     )
 
 
@@ -157,7 +161,6 @@ def build_runtimes(
     from llmopsctl.core.secrets import redact
     from llmopsctl.errors import ProviderError
     from llmopsctl.providers.python import PythonProvider
-    from llmopsctl.providers.registry import provider_class
 
     models = {m.name: m for m in plan.models}
     for name in sorted(judge_models(plan.suite, plan)):
@@ -166,13 +169,13 @@ def build_runtimes(
                 f"suite {plan.suite.name!r} grades with model {name!r}, which is not in models/"
             )
         models.setdefault(name, project.models[name])
-    specs = {name: (m, _spec(project, m, replay=replay)) for name, m in models.items()}
+    specs = {name: (m, _spec(project, m, replay=replay is not None)) for name, m in models.items()}
     runtimes: dict[str, ModelRuntime] = {}
     # Keys of the run's models, and values of any variable named like a secret (a python model may read
     # OPENAI_API_KEY itself and put it in an error message).
     secrets = [s.api_key for _, s in specs.values() if s.api_key] + secret_env_values()
     for name, (model, spec) in specs.items():
-        provider = provider_class(spec.provider)(spec)
+        provider = _provider(spec, replay)
         if isinstance(provider, PythonProvider):
             try:
                 provider.load()
@@ -198,6 +201,16 @@ def build_runtimes(
             params=dict(model.params),
         )
     return runtimes, secrets
+
+
+def _provider(spec: ModelSpec, replay: Cassette | None) -> Provider:
+    """The provider of `spec`: a replay of the run's cassette, else the registry's class for it."""
+    from llmopsctl.providers.registry import provider_class
+
+    if replay is not None:
+        return ReplayProvider(spec, cassette=replay)
+    provider: Provider = provider_class(spec.provider)(spec)
+    return provider
 
 
 def run_suite(

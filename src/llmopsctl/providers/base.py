@@ -23,6 +23,7 @@ close), so a plugin overrides only what it has.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from llmopsctl.core.usage import Usage
@@ -44,7 +45,8 @@ class ModelSpec:
     params: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     timeout_s: float = 60.0
-    options: dict[str, Any] = field(default_factory=dict)  # provider-specific extras (api_version, path, ...)
+    options: dict[str, Any] = field(default_factory=dict)  # the model file's provider-specific `options`
+    root: Path | None = None  # the project root, against which providers resolve project files
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Call the user's own Python function as the "model": an app, a RAG pipeline, an agent.
 
-`spec.model` is `module:function` or `path/to/file.py:function` (relative to `options.root`, the project
-root, else the current directory); `function` may be dotted (`module:Class.method`). The project
+`spec.model` is `module:function` or `path/to/file.py:function` (relative to `options.root`, else the
+project root, else the current directory); `function` may be dotted (`module:Class.method`). The project
 root is put on `sys.path` so project modules import. The callable is imported once per provider, by
 `prepare` before any case runs, and cached.
 
@@ -78,7 +78,7 @@ class PythonProvider(BaseProvider):
         return fn
 
     def _root(self) -> Path:
-        root = self.spec.options.get("root")
+        root = self.spec.options.get("root") or self.spec.root
         return Path(str(root)).expanduser().resolve() if root else Path.cwd()
 
     def _import(self) -> Callable[..., Any]:

@@ -76,18 +76,29 @@ class Cassette:
 
 class ReplayProvider(BaseProvider):
     """Answers from a cassette, no network: chat answers, and embeddings recorded by `embeddings_entry`.
-    spec.options: `cassette` (path), `model` (recorded model id)."""
+
+    The cassette is given (`eval --replay` shares the suite's among all models), else read from the
+    model file's `options.cassette` (relative to the project root). `options.model` names the recorded
+    model id when it differs from `model`.
+    """
 
     cacheable = False  # answered locally: never from the response cache
     supports_embeddings = True
 
-    def __init__(self, spec: ModelSpec, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        spec: ModelSpec,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        cassette: Cassette | None = None,
+    ) -> None:
         super().__init__(spec)
-        path = spec.options.get("cassette")
-        if not path:
-            raise ProviderError(f"replay model {spec.name!r} needs options.cassette (a cassette file)")
-        cassette = spec.options.get("_cassette")
-        self.cassette: Cassette = cassette if isinstance(cassette, Cassette) else Cassette(Path(path))
+        if cassette is None:
+            path = spec.options.get("cassette")
+            if not path:
+                raise ProviderError(f"replay model {spec.name!r} needs options.cassette (a cassette file)")
+            cassette = Cassette((spec.root or Path()) / str(path))
+        self.cassette = cassette
         self.recorded_model = str(spec.options.get("model") or spec.model)
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
