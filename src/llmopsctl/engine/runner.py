@@ -24,7 +24,7 @@ from llmopsctl.engine.model_runtime import ModelRuntime
 from llmopsctl.engine.options import RunOptions
 from llmopsctl.engine.plan import Filters, Plan, plan_suite
 from llmopsctl.engine.progress import Progress
-from llmopsctl.errors import ConfigError, CostCapExceeded, UsageError
+from llmopsctl.errors import ConfigError, CostCapExceeded, LlmopsError, UsageError
 from llmopsctl.project.model import Project
 from llmopsctl.providers.base import ModelSpec, Provider
 from llmopsctl.providers.replay import Cassette, ReplayProvider
@@ -153,15 +153,12 @@ def judge_models(suite: Suite, plan: Plan) -> set[str]:
 def build_runtimes(
     project: Project, plan: Plan, replay: Cassette | None
 ) -> tuple[dict[str, ModelRuntime], list[str]]:
-    """Providers for the plan's models and the judges its assertions use; every key is checked first.
+    """Providers for the plan's models and the judges its assertions use, every key checked and every
+    provider prepared first; `replay`: the cassette every model answers from (`eval --replay`).
 
-    A python model's function is imported here, before any case runs: one that cannot be loaded is a
-    configuration error (ConfigError), not an error on every case.
+    Preparing is when a python model's function is imported: one that cannot be loaded (or any provider
+    whose `prepare` fails) is a configuration error (ConfigError) naming the model file, before any case.
     """
-    from llmopsctl.core.secrets import redact
-    from llmopsctl.errors import ProviderError
-    from llmopsctl.providers.python import PythonProvider
-
     models = {m.name: m for m in plan.models}
     for name in sorted(judge_models(plan.suite, plan)):
         if name not in project.models:
@@ -176,14 +173,7 @@ def build_runtimes(
     secrets = [s.api_key for _, s in specs.values() if s.api_key] + secret_env_values()
     for name, (model, spec) in specs.items():
         provider = _provider(spec, replay)
-        if isinstance(provider, PythonProvider):
-            try:
-                provider.load()
-            except ProviderError as exc:
-                where = project.rel(model.path)
-                raise ConfigError(  # what the import raised may quote a key the module read
-                    redact(f"{where}: {exc.message}", secrets), hint=exc.hint or f"fix `model:` in {where}"
-                ) from exc
+        _prepare(provider, project.rel(model.path), secrets)
         limits = model.limits
         runtimes[name] = ModelRuntime(
             provider=provider,
@@ -193,7 +183,7 @@ def build_runtimes(
             pricing=model.pricing,
             # A replayed model keeps its model file's base_url, which prices it (see cost.pricing).
             base_url=spec.base_url if replay is None else model.base_url,
-            cache=getattr(provider, "cacheable", True),
+            cache=provider.cacheable,
             replayed=spec.provider == "replay",
             provider_name=model.provider,  # replayed answers are priced like the recorded ones
             model_id=model.model,
@@ -211,6 +201,25 @@ def _provider(spec: ModelSpec, replay: Cassette | None) -> Provider:
         return ReplayProvider(spec, cassette=replay)
     provider: Provider = provider_class(spec.provider)(spec)
     return provider
+
+
+def _prepare(provider: Provider, where: str, secrets: list[str]) -> None:
+    """`provider.prepare()`, its failure a ConfigError naming the model file `where`, secrets redacted
+    (what a python model's import raised may quote a key the module read)."""
+    from llmopsctl.core.secrets import redact
+
+    try:
+        provider.prepare()
+    except Exception as exc:
+        if isinstance(exc, LlmopsError):
+            message, hint = exc.message, exc.hint
+        else:  # a bug in a plugin's prepare
+            spec = provider.spec
+            message = f"{spec.provider} model {spec.name!r}: prepare() raised {type(exc).__name__}: {exc}"
+            hint = None
+        raise ConfigError(
+            redact(f"{where}: {message}", secrets), hint=redact(hint or f"fix {where}", secrets)
+        ) from exc
 
 
 def run_suite(
