@@ -3,7 +3,6 @@ cached, limited, retried, and their tokens and cost recorded (in `judge_calls`) 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -12,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 from llmopsctl.core.hashing import content_hash
 from llmopsctl.core.usage import Usage
 from llmopsctl.engine.retries import describe_failure, with_retries
-from llmopsctl.errors import MissingRecording
-from llmopsctl.providers.base import ChatRequest, ChatResponse, Embeddings
-from llmopsctl.providers.replay import ReplayProvider, cassette_key
+from llmopsctl.providers.base import ChatRequest, ChatResponse
+from llmopsctl.providers.replay import cassette_key, embeddings_entry
 from llmopsctl.scorers.base import ScorerError
 
 if TYPE_CHECKING:
@@ -143,7 +141,12 @@ class ResultServices:
 
     async def embed(self, model: str, texts: list[str]) -> list[list[float]]:
         runtime = self.calls.runtime(model)
-        embed = self._embedder(model, runtime)
+        provider = runtime.provider
+        if not provider.supports_embeddings:
+            raise ScorerError(
+                f"model {model!r} ({runtime.provider_name}) has no embeddings endpoint; "
+                "name an embedding model in `config.model` (e.g. of provider openai or ollama)"
+            )
         key = content_hash(
             {
                 "kind": "embeddings",
@@ -163,7 +166,7 @@ class ResultServices:
             return stored
         result, error, attempts, latency = await with_retries(
             runtime,
-            lambda: embed(texts),
+            lambda: provider.embed(texts, case_id=self.case_id),
             estimate_tokens=sum(len(t) for t in texts) // 4 + 1,
             backoff_s=self.calls.options.backoff_s,
             label=f"embedding model {model!r}",
@@ -191,28 +194,6 @@ class ResultServices:
         if cassette is not None:
             key = cassette_key(runtime.model_id, messages, params)
             cassette.put(key, runtime.model_id, messages, params, response)
-
-    def _embedder(self, model: str, runtime: ModelRuntime) -> Callable[[list[str]], Awaitable[Embeddings]]:
-        provider = runtime.provider
-        if isinstance(provider, ReplayProvider):  # answered from the embeddings recorded in the cassette
-            replay = provider
-
-            async def replayed(texts: list[str]) -> Embeddings:
-                key, _, _ = embeddings_entry(replay.recorded_model, texts)
-                response = replay.cassette.get(key)
-                if response is None or not isinstance(response.metadata.get("embeddings"), list):
-                    raise MissingRecording(
-                        f"no recorded embeddings for case {self.case_id!r} with model {model!r} "
-                        f"in {replay.cassette.path}",
-                        hint="record them with `llmopsctl eval --record` (needs the real model and its key)",
-                    )
-                return response.metadata["embeddings"], response.usage, response.response_model
-
-            return replayed
-        embed: Callable[[list[str]], Awaitable[Embeddings]] | None = getattr(provider, "embed", None)
-        if embed is None:
-            raise ScorerError(f"model {model!r} ({runtime.provider_name}) has no embeddings endpoint")
-        return embed
 
     def _record_embeddings(
         self,
@@ -270,11 +251,3 @@ class ResultServices:
                 "owner": self.owner,
             }
         )
-
-
-def embeddings_entry(model_id: str, texts: list[str]) -> tuple[str, list[dict[str, str]], dict[str, Any]]:
-    """(cassette key, messages, params) under which the embeddings of `texts` are recorded: the texts as
-    messages of role `input` and params {"endpoint": "embeddings"}, which no chat request has."""
-    messages = [{"role": "input", "content": text} for text in texts]
-    params: dict[str, Any] = {"endpoint": "embeddings"}
-    return cassette_key(model_id, messages, params), messages, params

@@ -31,7 +31,7 @@ class ModelRuntime:
     timeout_s: float
     pricing: Pricing | None
     base_url: str | None
-    cache: bool = True  # False for local providers (python, echo, replay): their answers can change freely
+    cache: bool = True  # the provider's `cacheable`: False for local answers, which can change freely
     provider_name: str = ""
     model_id: str = ""
     price_version: str | None = None  # the model file's hash, recorded with prices from its override

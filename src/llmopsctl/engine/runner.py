@@ -24,10 +24,10 @@ from llmopsctl.engine.model_runtime import ModelRuntime
 from llmopsctl.engine.options import RunOptions
 from llmopsctl.engine.plan import Filters, Plan, plan_suite
 from llmopsctl.engine.progress import Progress
-from llmopsctl.errors import ConfigError, CostCapExceeded, UsageError
+from llmopsctl.errors import ConfigError, CostCapExceeded, LlmopsError, UsageError
 from llmopsctl.project.model import Project
-from llmopsctl.providers.base import ModelSpec
-from llmopsctl.providers.replay import Cassette
+from llmopsctl.providers.base import ModelSpec, Provider
+from llmopsctl.providers.replay import Cassette, ReplayProvider
 from llmopsctl.store import Store
 
 KEYED_PROVIDERS = {"openai": "https://api.openai.com", "anthropic": "https://api.anthropic.com"}
@@ -80,16 +80,19 @@ def cassette_path(project: Project, suite: str) -> Path:
     return project.root / ".llmops" / "cassettes" / f"{suite}.jsonl"
 
 
-def _spec(project: Project, model: ModelConfig, *, replay: Cassette | None) -> ModelSpec:
+def _spec(project: Project, model: ModelConfig, *, replay: bool) -> ModelSpec:
+    """What the model's provider is built from; `replay`: a replay of the model (no key, no network)."""
     options = dict(model.options)
-    options.setdefault("root", str(project.root))
     timeout = model.timeout_s or project.settings.defaults.timeout_s
-    if replay is not None or model.provider == "replay":
-        cassette = replay or Cassette(project.root / str(options.get("cassette", "")))
-        options["cassette"] = str(cassette.path)
-        options["_cassette"] = cassette
+    if replay or model.provider == "replay":
         return ModelSpec(
-            model.name, "replay", model.model, None, None, dict(model.params), {}, timeout, options
+            name=model.name,
+            provider="replay",
+            model=model.model,
+            params=dict(model.params),
+            timeout_s=timeout,
+            options=options,
+            root=project.root,
         )
     api_key = None
     env_name = model.api_key_env
@@ -115,15 +118,16 @@ def _spec(project: Project, model: ModelConfig, *, replay: Cassette | None) -> M
             hint="add `api_key_env: OPENAI_API_KEY` (the NAME of the variable) to the model file",
         )
     return ModelSpec(
-        model.name,
-        model.provider,
-        model.model,
-        model.base_url,
-        api_key,
-        dict(model.params),
-        dict(model.headers),
-        timeout,
-        options,
+        name=model.name,
+        provider=model.provider,
+        model=model.model,
+        base_url=model.base_url,
+        api_key=api_key,
+        params=dict(model.params),
+        headers=dict(model.headers),
+        timeout_s=timeout,
+        options=options,
+        root=project.root,
     )
 
 
@@ -149,16 +153,12 @@ def judge_models(suite: Suite, plan: Plan) -> set[str]:
 def build_runtimes(
     project: Project, plan: Plan, replay: Cassette | None
 ) -> tuple[dict[str, ModelRuntime], list[str]]:
-    """Providers for the plan's models and the judges its assertions use; every key is checked first.
+    """Providers for the plan's models and the judges its assertions use, every key checked and every
+    provider prepared first; `replay`: the cassette every model answers from (`eval --replay`).
 
-    A python model's function is imported here, before any case runs: one that cannot be loaded is a
-    configuration error (ConfigError), not an error on every case.
+    Preparing is when a python model's function is imported: one that cannot be loaded (or any provider
+    whose `prepare` fails) is a configuration error (ConfigError) naming the model file, before any case.
     """
-    from llmopsctl.core.secrets import redact
-    from llmopsctl.errors import ProviderError
-    from llmopsctl.providers.python import PythonProvider
-    from llmopsctl.providers.registry import provider_class
-
     models = {m.name: m for m in plan.models}
     for name in sorted(judge_models(plan.suite, plan)):
         if name not in project.models:
@@ -166,21 +166,14 @@ def build_runtimes(
                 f"suite {plan.suite.name!r} grades with model {name!r}, which is not in models/"
             )
         models.setdefault(name, project.models[name])
-    specs = {name: (m, _spec(project, m, replay=replay)) for name, m in models.items()}
+    specs = {name: (m, _spec(project, m, replay=replay is not None)) for name, m in models.items()}
     runtimes: dict[str, ModelRuntime] = {}
     # Keys of the run's models, and values of any variable named like a secret (a python model may read
     # OPENAI_API_KEY itself and put it in an error message).
     secrets = [s.api_key for _, s in specs.values() if s.api_key] + secret_env_values()
     for name, (model, spec) in specs.items():
-        provider = provider_class(spec.provider)(spec)
-        if isinstance(provider, PythonProvider):
-            try:
-                provider.load()
-            except ProviderError as exc:
-                where = project.rel(model.path)
-                raise ConfigError(  # what the import raised may quote a key the module read
-                    redact(f"{where}: {exc.message}", secrets), hint=exc.hint or f"fix `model:` in {where}"
-                ) from exc
+        provider = _provider(spec, replay)
+        _prepare(provider, project.rel(model.path), secrets)
         limits = model.limits
         runtimes[name] = ModelRuntime(
             provider=provider,
@@ -190,7 +183,7 @@ def build_runtimes(
             pricing=model.pricing,
             # A replayed model keeps its model file's base_url, which prices it (see cost.pricing).
             base_url=spec.base_url if replay is None else model.base_url,
-            cache=getattr(provider, "cacheable", True),
+            cache=provider.cacheable,
             replayed=spec.provider == "replay",
             provider_name=model.provider,  # replayed answers are priced like the recorded ones
             model_id=model.model,
@@ -198,6 +191,35 @@ def build_runtimes(
             params=dict(model.params),
         )
     return runtimes, secrets
+
+
+def _provider(spec: ModelSpec, replay: Cassette | None) -> Provider:
+    """The provider of `spec`: a replay of the run's cassette, else the registry's class for it."""
+    from llmopsctl.providers.registry import provider_class
+
+    if replay is not None:
+        return ReplayProvider(spec, cassette=replay)
+    provider: Provider = provider_class(spec.provider)(spec)
+    return provider
+
+
+def _prepare(provider: Provider, where: str, secrets: list[str]) -> None:
+    """`provider.prepare()`, its failure a ConfigError naming the model file `where`, secrets redacted
+    (what a python model's import raised may quote a key the module read)."""
+    from llmopsctl.core.secrets import redact
+
+    try:
+        provider.prepare()
+    except Exception as exc:
+        if isinstance(exc, LlmopsError):
+            message, hint = exc.message, exc.hint
+        else:  # a bug in a plugin's prepare
+            spec = provider.spec
+            message = f"{spec.provider} model {spec.name!r}: prepare() raised {type(exc).__name__}: {exc}"
+            hint = None
+        raise ConfigError(
+            redact(f"{where}: {message}", secrets), hint=redact(hint or f"fix {where}", secrets)
+        ) from exc
 
 
 def run_suite(

@@ -18,7 +18,7 @@ import httpx
 
 from llmopsctl.core.usage import Usage
 from llmopsctl.errors import ProviderError
-from llmopsctl.providers.base import ChatRequest, ChatResponse, ModelSpec
+from llmopsctl.providers.base import BaseProvider, ChatRequest, ChatResponse, ModelSpec
 from llmopsctl.providers.http import merged_params
 
 
@@ -26,12 +26,11 @@ def approx_tokens(text: str) -> int:
     return len(text) // 4 + 1
 
 
-class EchoProvider:
+class EchoProvider(BaseProvider):
     cacheable = False  # answered locally: never from the response cache
 
     def __init__(self, spec: ModelSpec, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        # `transport` is accepted (and ignored) so every built-in provider has the same constructor.
-        self.spec = spec
+        super().__init__(spec)
         mode = str(spec.options.get("mode", "last")).lower()
         if mode not in ("last", "all"):
             raise ProviderError(
@@ -63,9 +62,6 @@ class EchoProvider:
             finish_reason="stop",
             response_id=hashlib.sha256(output.encode("utf-8")).hexdigest()[:16],
         )
-
-    async def aclose(self) -> None:
-        return None
 
 
 def _latency_s(value: Any) -> float:

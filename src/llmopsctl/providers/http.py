@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from llmopsctl.errors import ProviderError
-from llmopsctl.providers.base import ChatRequest, ChatResponse, ModelSpec
+from llmopsctl.providers.base import BaseProvider, ChatRequest, ModelSpec
 
 MAX_DETAIL_CHARS = 300
 REDACTED = "[REDACTED]"
@@ -100,13 +100,17 @@ def ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-class HttpProvider:
-    """Base of the HTTP providers: a lazily built pooled client and `post_json` with the error policy."""
+class HttpProvider(BaseProvider):
+    """Base of the HTTP providers: a lazily built pooled client and `post_json` with the error policy.
+
+    Remote answers are `cacheable`; `aclose` closes the clients. Subclasses implement `complete` (and
+    `embed`, setting `supports_embeddings`, when the API has an embeddings endpoint).
+    """
 
     default_base_url = ""
 
     def __init__(self, spec: ModelSpec, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.spec = spec
+        super().__init__(spec)
         self._transport = transport
         self._clients: list[httpx.AsyncClient] = []
         self._busy: list[int] = []  # requests in flight per client
@@ -167,9 +171,6 @@ class HttpProvider:
         )
         self._busy.append(0)
         return len(self._clients) - 1
-
-    async def complete(self, request: ChatRequest) -> ChatResponse:  # pragma: no cover - subclasses
-        raise NotImplementedError
 
     async def aclose(self) -> None:
         clients, self._clients, self._busy = self._clients, [], []

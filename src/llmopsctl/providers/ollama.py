@@ -21,6 +21,7 @@ TOP_LEVEL_PARAMS = frozenset({"format", "keep_alive", "tools", "think"})
 
 class OllamaProvider(HttpProvider):
     default_base_url = DEFAULT_BASE_URL
+    supports_embeddings = True
 
     def build_request(self, request: ChatRequest) -> tuple[str, dict[str, str], dict[str, Any]]:
         """(url, headers, body) for one call."""
@@ -48,7 +49,7 @@ class OllamaProvider(HttpProvider):
         data = await self.post_json(url, body, headers=headers)
         return self.parse_response(data)
 
-    async def embed(self, texts: list[str]) -> Embeddings:
+    async def embed(self, texts: list[str], *, case_id: str = "") -> Embeddings:
         """Vectors for `texts` from Ollama's `/api/embed`."""
         _, headers, _ = self.build_request(ChatRequest(messages=()))
         data = await self.post_json(

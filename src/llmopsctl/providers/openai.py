@@ -21,6 +21,7 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 class OpenAIProvider(HttpProvider):
     default_base_url = DEFAULT_BASE_URL
+    supports_embeddings = True
 
     def build_request(
         self, request: ChatRequest
@@ -48,7 +49,7 @@ class OpenAIProvider(HttpProvider):
         data = await self.post_json(url, body, headers=headers, query=query or None)
         return self.parse_response(data)
 
-    async def embed(self, texts: list[str]) -> Embeddings:
+    async def embed(self, texts: list[str], *, case_id: str = "") -> Embeddings:
         """Vectors for `texts` from `{base_url}/embeddings` (options.embeddings_path overrides the suffix)."""
         url, headers, query, _ = self.build_request(ChatRequest(messages=()))
         url = self.base_url + str(self.spec.options.get("embeddings_path") or "/embeddings")

@@ -1,8 +1,9 @@
 """Call the user's own Python function as the "model": an app, a RAG pipeline, an agent.
 
-`spec.model` is `module:function` or `path/to/file.py:function` (relative to `options.root`, the project
-root, else the current directory); `function` may be dotted (`module:Class.method`). The project root is
-put on `sys.path` so project modules import. The callable is imported once per provider and cached.
+`spec.model` is `module:function` or `path/to/file.py:function` (relative to `options.root`, else the
+project root, else the current directory); `function` may be dotted (`module:Class.method`). The project
+root is put on `sys.path` so project modules import. The callable is imported once per provider, by
+`prepare` before any case runs, and cached.
 
 The function gets the keyword arguments it declares among `vars`, `messages` (list of dicts), `params`
 (model file's params overlaid by the request's), `case_id` and `metadata`; one taking `**kwargs` gets all.
@@ -29,7 +30,7 @@ import httpx
 from llmopsctl import userfunc
 from llmopsctl.core.usage import Usage
 from llmopsctl.errors import ProviderError
-from llmopsctl.providers.base import ChatRequest, ChatResponse, ModelSpec
+from llmopsctl.providers.base import BaseProvider, ChatRequest, ChatResponse, ModelSpec
 from llmopsctl.providers.http import merged_params, truncate
 from llmopsctl.userfunc import UserFuncError
 
@@ -38,12 +39,11 @@ _USAGE_FIELDS = frozenset(Usage().to_dict())
 _FILE_MODULES: dict[str, ModuleType] = {}  # resolved file path -> module, shared by all instances
 
 
-class PythonProvider:
+class PythonProvider(BaseProvider):
     cacheable = False  # answered locally: never from the response cache
 
     def __init__(self, spec: ModelSpec, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        # `transport` is accepted (and ignored) so every built-in provider has the same constructor.
-        self.spec = spec
+        super().__init__(spec)
         self.target = spec.model
         self._fn: Callable[..., Any] | None = None
         self._accepts: frozenset[str] = frozenset()
@@ -54,6 +54,10 @@ class PythonProvider:
 
     def _fail(self, message: str, hint: str) -> ProviderError:
         return ProviderError(f"python model {self.spec.name!r}: {message}", transient=False, hint=hint)
+
+    def prepare(self) -> None:
+        """Import and check the user's function before any case runs (a failure raises ProviderError)."""
+        self.load()
 
     def load(self) -> Callable[..., Any]:
         """Import and check the callable once; a failure is cached and raised again on every call."""
@@ -74,7 +78,7 @@ class PythonProvider:
         return fn
 
     def _root(self) -> Path:
-        root = self.spec.options.get("root")
+        root = self.spec.options.get("root") or self.spec.root
         return Path(str(root)).expanduser().resolve() if root else Path.cwd()
 
     def _import(self) -> Callable[..., Any]:
@@ -213,9 +217,6 @@ class PythonProvider:
             response_id=rid if isinstance(rid, str) else None,
             metadata=dict(metadata) if isinstance(metadata, dict) else {},
         )
-
-    async def aclose(self) -> None:
-        return None
 
 
 def _usage(raw: Any) -> Usage:

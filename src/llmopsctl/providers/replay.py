@@ -12,7 +12,7 @@ import httpx
 
 from llmopsctl.core.hashing import canonical_json, content_hash
 from llmopsctl.errors import MissingRecording, ProviderError
-from llmopsctl.providers.base import ChatRequest, ChatResponse, ModelSpec
+from llmopsctl.providers.base import BaseProvider, ChatRequest, ChatResponse, Embeddings, ModelSpec
 
 
 def cassette_key(model: str, messages: Any, params: dict[str, Any]) -> str:
@@ -74,18 +74,31 @@ class Cassette:
         self.dirty = False
 
 
-class ReplayProvider:
-    """Answers from a cassette, no network. spec.options: `cassette` (path), `model` (recorded model id)."""
+class ReplayProvider(BaseProvider):
+    """Answers from a cassette, no network: chat answers, and embeddings recorded by `embeddings_entry`.
+
+    The cassette is given (`eval --replay` shares the suite's among all models), else read from the
+    model file's `options.cassette` (relative to the project root). `options.model` names the recorded
+    model id when it differs from `model`.
+    """
 
     cacheable = False  # answered locally: never from the response cache
+    supports_embeddings = True
 
-    def __init__(self, spec: ModelSpec, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self.spec = spec
-        path = spec.options.get("cassette")
-        if not path:
-            raise ProviderError(f"replay model {spec.name!r} needs options.cassette (a cassette file)")
-        cassette = spec.options.get("_cassette")
-        self.cassette: Cassette = cassette if isinstance(cassette, Cassette) else Cassette(Path(path))
+    def __init__(
+        self,
+        spec: ModelSpec,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        cassette: Cassette | None = None,
+    ) -> None:
+        super().__init__(spec)
+        if cassette is None:
+            path = spec.options.get("cassette")
+            if not path:
+                raise ProviderError(f"replay model {spec.name!r} needs options.cassette (a cassette file)")
+            cassette = Cassette((spec.root or Path()) / str(path))
+        self.cassette = cassette
         self.recorded_model = str(spec.options.get("model") or spec.model)
 
     async def complete(self, request: ChatRequest) -> ChatResponse:
@@ -100,5 +113,21 @@ class ReplayProvider:
             )
         return response
 
-    async def aclose(self) -> None:
-        return None
+    async def embed(self, texts: list[str], *, case_id: str = "") -> Embeddings:
+        key, _, _ = embeddings_entry(self.recorded_model, texts)
+        response = self.cassette.get(key)
+        if response is None or not isinstance(response.metadata.get("embeddings"), list):
+            raise MissingRecording(
+                f"no recorded embeddings for case {case_id!r} with model {self.spec.name!r} "
+                f"in {self.cassette.path}",
+                hint="record them with `llmopsctl eval --record` (needs the real model and its key)",
+            )
+        return response.metadata["embeddings"], response.usage, response.response_model
+
+
+def embeddings_entry(model_id: str, texts: list[str]) -> tuple[str, list[dict[str, str]], dict[str, Any]]:
+    """(cassette key, messages, params) under which the embeddings of `texts` are recorded: the texts as
+    messages of role `input` and params {"endpoint": "embeddings"}, which no chat request has."""
+    messages = [{"role": "input", "content": text} for text in texts]
+    params: dict[str, Any] = {"endpoint": "embeddings"}
+    return cassette_key(model_id, messages, params), messages, params
