@@ -11,15 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from llmopsctl.core.assertions import Assertion
 from llmopsctl.scorers.base import (
+    CheckEnv,
+    Problem,
     Score,
     ScoreContext,
     ScorerError,
     as_text,
     get_threshold,
+    is_template,
     services_of,
     shorten,
 )
+from llmopsctl.scorers.checking import model_problems, threshold_problems
+from llmopsctl.scorers.declaration import AssertionType
 from llmopsctl.scorers.verdict import parse_choice, parse_graded
 
 T = TypeVar("T")
@@ -215,3 +221,40 @@ async def answer_relevance(ctx: ScoreContext, value: Any, config: dict[str, Any]
     ]
     score, reason = await ask_judge(ctx, config, messages, parse_graded, STRICT_GRADE)
     return _graded(score, reason, threshold, "relevance")
+
+
+# -- static checks ----------------------------------------------------------------------------------
+
+
+def check_judged(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """A judge model of the project in `config.model`, and a threshold from 0 to 1."""
+    return model_problems(assertion, env, "judge") + threshold_problems(assertion, 0, 1)
+
+
+def check_llm_judge(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    problems: list[Problem] = []
+    value = assertion.value
+    if not is_template(value):
+        try:
+            rubric_of(value, assertion.config)
+        except ScorerError as exc:
+            problems.append((("value",) if value is not None else (), str(exc)))
+    return problems + check_judged(assertion, env)
+
+
+def check_factuality(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    problems = check_judged(assertion, env)
+    try:
+        factuality_scores(assertion.config)
+    except ScorerError as exc:
+        problems.append((("config", "scores"), str(exc)))
+    return problems
+
+
+TYPES = (
+    AssertionType("llm-judge", llm_judge, needs_value=False, negatable=False, check=check_llm_judge),
+    AssertionType("factuality", factuality, negatable=False, check=check_factuality),
+    AssertionType(
+        "answer-relevance", answer_relevance, needs_value=False, negatable=False, check=check_judged
+    ),
+)
