@@ -1,8 +1,8 @@
 """The one registry of assertion types: the declarations of the built-in scorer modules and the plugins'.
 
-A plugin is an entry point of the group `llmopsctl.scorers`, named like its type, that points at a scorer
-function (taken as a type that compares with no value and can be negated). Plugins are listed once per
-process and loaded when their type is first resolved.
+A plugin is an entry point of the group `llmopsctl.scorers`, named like its type, that points at an
+`AssertionType` declaration, or at a plain scorer function (taken as a type that compares with no value
+and can be negated). Plugins are listed once per process and loaded when their type is first resolved.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from llmopsctl.core.assertions import Assertion
+from llmopsctl.errors import ConfigError
 from llmopsctl.scorers import (
     compose,
     custom,
@@ -56,27 +57,58 @@ BUILTINS: dict[str, AssertionType] = by_name(
 )
 
 
+def _origin(entry: EntryPoint) -> str:
+    """`name = value` of an entry point and the distribution that declares it, for messages."""
+    dist = entry.dist
+    where = f"{dist.name} {dist.version}" if dist is not None else "an unknown distribution"
+    return f"{entry.name} = {entry.value!r} (from {where})"
+
+
 @cache
 def plugin_entry_points() -> dict[str, EntryPoint]:
-    """The plugins' entry points by type name, not loaded (a built-in's name stays the built-in's)."""
+    """The plugins' entry points by type name, not loaded. A plugin that takes a built-in's name, or one
+    that another plugin has, is a ConfigError: which of the two would run is not for a name to decide."""
     from importlib.metadata import entry_points
 
     found: dict[str, EntryPoint] = {}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
-        if entry.name not in BUILTINS and entry.name not in found:
-            found[entry.name] = entry
+        if entry.name in BUILTINS:
+            raise ConfigError(
+                f"the assertion type plugin {_origin(entry)} has the name of a built-in assertion type",
+                hint=f"rename the plugin's entry point (group {ENTRY_POINT_GROUP!r}) or uninstall it",
+            )
+        if entry.name in found:
+            raise ConfigError(
+                f"two assertion type plugins are named {entry.name!r}: "
+                f"{_origin(found[entry.name])} and {_origin(entry)}",
+                hint="uninstall one of them, or rename its entry point",
+            )
+        found[entry.name] = entry
     return found
 
 
 @cache
 def plugin(name: str) -> AssertionType:
-    """The plugin type `name`: the scorer function its entry point names, loaded on first use."""
+    """The declaration of the plugin type `name`, its entry point loaded on first use."""
     entry = plugin_entry_points()[name]
     try:
         target = entry.load()
     except (ImportError, AttributeError) as exc:
         raise ScorerError(f"cannot load assertion type {name!r} from {entry.value}: {exc}") from None
-    return AssertionType(name, target, needs_value=False)
+    if isinstance(target, AssertionType):
+        if target.name != name:
+            raise ConfigError(
+                f"the assertion type plugin {_origin(entry)} declares the type {target.name!r}",
+                hint=f"name the entry point {target.name!r}, as the declaration does",
+            )
+        return target
+    if callable(target):
+        return AssertionType(name, target, needs_value=False)
+    raise ConfigError(
+        f"the assertion type plugin {_origin(entry)} is a {type(target).__name__}, "
+        "neither an AssertionType nor a function",
+        hint="point the entry point at an llmopsctl.scorers.declaration.AssertionType",
+    )
 
 
 def _declared(name: str) -> AssertionType | None:
@@ -89,6 +121,7 @@ def _declared(name: str) -> AssertionType | None:
 
 def resolve(type_name: str) -> tuple[AssertionType, bool]:
     """The declaration of an assertion type and whether it is negated (`not-` prefix)."""
+    plugin_entry_points()  # a broken plugin set-up is reported whatever the type
     found = _declared(type_name)
     if found is not None:
         return found, False
@@ -107,7 +140,7 @@ def _negatable(name: str) -> bool:
     """Whether `not-<name>` is a type; a plugin that cannot be loaded counts as not negatable."""
     try:
         found = _declared(name)
-    except ScorerError:
+    except (ScorerError, ConfigError):
         return False
     return found is not None and found.negatable
 
