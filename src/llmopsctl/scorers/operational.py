@@ -61,6 +61,7 @@ def finish_reason(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Scor
 
 
 def check_maximum(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """The maximum (latency in ms, cost in USD), in `value` or `threshold`: a number >= 0."""
     value = assertion.value
     if value is None:
         if assertion.threshold is None and assertion.config.get("threshold") is None:
@@ -76,6 +77,7 @@ def check_maximum(assertion: Assertion, env: CheckEnv) -> list[Problem]:
 
 
 def check_finish_reason(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """`value` is a finish reason or a non-empty list of them."""
     value = assertion.value
     if is_template(value):
         return []

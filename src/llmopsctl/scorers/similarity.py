@@ -113,6 +113,7 @@ def similarity_ratio(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> S
 
 
 def check_distance(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """The threshold of levenshtein is the maximum edit distance: any number >= 0."""
     return threshold_problems(assertion, 0, None, " (the maximum edit distance)")
 
 

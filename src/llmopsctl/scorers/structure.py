@@ -267,6 +267,7 @@ def is_valid_tool_call(ctx: ScoreContext, value: Any, config: dict[str, Any]) ->
 
 
 def check_json_schema(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """The schema (inline, or a file when the project root is known) is a valid JSON Schema."""
     value = assertion.value
     where: Where = ("value",)
     if value is None:
@@ -286,6 +287,7 @@ def check_json_schema(assertion: Assertion, env: CheckEnv) -> list[Problem]:
 
 
 def check_json_path(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """A `path` in the supported JSONPath subset, with `equals` or `contains` (not both)."""
     value = assertion.value
     if is_template(value):
         return []
@@ -313,6 +315,7 @@ def check_json_path(assertion: Assertion, env: CheckEnv) -> list[Problem]:
 
 
 def check_tools(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """Literal tool definitions are well formed and their parameters are valid JSON Schemas."""
     known, value = literal(assertion)
     if not known:
         return []

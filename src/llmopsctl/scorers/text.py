@@ -173,6 +173,7 @@ def length(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
 
 
 def check_text(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """`value` is one string, not a list or a mapping."""
     known, value = literal(assertion)
     if known and isinstance(value, (list, dict)):
         hint = "; for several strings use contains-all or contains-any" if isinstance(value, list) else ""
@@ -186,6 +187,7 @@ def check_text(assertion: Assertion, env: CheckEnv) -> list[Problem]:
 
 
 def check_list(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """`value` is a string or a non-empty list of strings."""
     known, value = literal(assertion)
     if not known or isinstance(value, str):
         return []
@@ -199,6 +201,7 @@ def check_list(assertion: Assertion, env: CheckEnv) -> list[Problem]:
 
 
 def check_regex(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """`config.flags` are known flags and a literal `value` compiles as a regular expression."""
     config = assertion.config
     try:
         compile_regex("", config)
@@ -214,6 +217,7 @@ def check_regex(assertion: Assertion, env: CheckEnv) -> list[Problem]:
 
 
 def check_bounds(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """An exact count (a number `value`) or `min` and/or `max`, each >= 0, `min` not above `max`."""
     value = assertion.value
     if value is not None and not isinstance(value, dict):
         if is_template(value):
