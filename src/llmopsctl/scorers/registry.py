@@ -35,6 +35,8 @@ ENTRY_POINT_GROUP = "llmopsctl.scorers"
 NEGATION = "not-"
 
 # Each declares its types in `TYPES`; this order is the order of the built-in types (in the JSON Schemas).
+# `validate` imports them all to check assertions, so what only some scorers or checks need (jsonschema,
+# asyncio, the verdict parser, ...) is imported inside the functions that use it.
 BUILTIN_MODULES = (text, similarity, structure, reference, operational, judge, semantic, custom, compose)
 
 

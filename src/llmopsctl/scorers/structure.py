@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from llmopsctl.core.assertions import Assertion
-from llmopsctl.scorers import jsonpath
 from llmopsctl.scorers.base import CheckEnv, Problem, Score, ScoreContext, ScorerError, is_template, shorten
 from llmopsctl.scorers.checking import Where, given_option, literal
 from llmopsctl.scorers.declaration import AssertionType
@@ -154,6 +153,8 @@ def json_path_spec(value: Any, config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def json_path(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
+    from llmopsctl.scorers import jsonpath
+
     spec = json_path_spec(value, config)
     path = spec.get("path")
     if not isinstance(path, str):
@@ -288,6 +289,8 @@ def check_json_schema(assertion: Assertion, env: CheckEnv) -> list[Problem]:
 
 def check_json_path(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     """A `path` in the supported JSONPath subset, with `equals` or `contains` (not both)."""
+    from llmopsctl.scorers import jsonpath
+
     value = assertion.value
     if is_template(value):
         return []
