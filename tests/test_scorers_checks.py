@@ -1,4 +1,4 @@
-"""Static checks of assertions (`ScorerSpec.check`) and how `llmopsctl validate` reports them."""
+"""Static checks of assertions (`AssertionType.check`) and how `llmopsctl validate` reports them."""
 
 from __future__ import annotations
 

@@ -176,7 +176,7 @@ def test_assert_set_errors() -> None:
 
 def test_every_builtin_loads_and_has_a_check() -> None:
     for name, spec in BUILTINS.items():
-        assert callable(spec.load()), name
+        assert callable(spec.score), name
         assert spec.problems(Assertion(name)) is not None
     assert "is-sql" not in BUILTINS
     assert "not-contains" in known_types() and "not-latency" not in known_types()

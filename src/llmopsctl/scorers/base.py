@@ -41,7 +41,7 @@ class ScoreContext:
 
 @dataclass(frozen=True)
 class CheckEnv:
-    """What a static check (`ScorerSpec.check`) may know about the project; None: unknown, skip."""
+    """What a static check (`AssertionType.check`) may know about the project; None: unknown, skip."""
 
     root: Path | None = None
     models: frozenset[str] | None = None  # model config names (models/<name>.yaml)

@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from llmopsctl.core.assertions import Assertion
-from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, to_number, weighted
+from llmopsctl.scorers.base import CheckEnv, Problem, Score, ScoreContext, ScorerError, to_number, weighted
+from llmopsctl.scorers.checking import threshold_problems
+from llmopsctl.scorers.declaration import AssertionType
 
 
 def sub_assertions(value: Any) -> list[dict[str, Any]]:
@@ -49,3 +51,34 @@ async def assert_set(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> S
         how = f"weighted score {mean:.3f}, {len(rows) - len(failed)} of {len(rows)} passed"
     detail = f"; failed: {'; '.join(failed[:3])}" if failed else ""
     return Score(max(0.0, min(1.0, mean)), passed, how + detail)
+
+
+def check_assert_set(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """A non-empty list of assertions, each checked by its own type's check (paths under `value`)."""
+    from llmopsctl.scorers.registry import resolve
+
+    value = assertion.value
+    if not isinstance(value, list) or not value:
+        return [(("value",) if value is not None else (), "`value` must be a non-empty list of assertions")]
+    problems = threshold_problems(assertion, 0, 1)
+    for i, sub in enumerate(value):
+        if not isinstance(sub, dict) or not isinstance(sub.get("type"), str):
+            problems.append((("value", i), "each assertion of the set needs a `type`"))
+            continue
+        threshold = sub.get("threshold")
+        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))):
+            problems.append((("value", i, "threshold"), f"`threshold` must be a number, got {threshold!r}"))
+        try:
+            declared, _ = resolve(sub["type"])
+        except ScorerError as exc:
+            problems.append((("value", i, "type"), str(exc)))
+            continue
+        weight = sub.get("weight", 1)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+            problems.append((("value", i, "weight"), f"`weight` must be a number >= 0, got {weight!r}"))
+        member = Assertion.from_mapping(sub)
+        problems += [(("value", i, *where), message) for where, message in declared.problems(member, env)]
+    return problems
+
+
+TYPES = (AssertionType("assert-set", assert_set, needs_value=False, negatable=False, check=check_assert_set),)

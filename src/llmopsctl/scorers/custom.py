@@ -10,7 +10,6 @@ exception it raises becomes a ScorerError carrying its message.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -18,7 +17,21 @@ from types import ModuleType
 from typing import Any
 
 from llmopsctl import userfunc
-from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, coerce, get_threshold, shorten, to_number
+from llmopsctl.core.assertions import Assertion
+from llmopsctl.scorers.base import (
+    CheckEnv,
+    Problem,
+    Score,
+    ScoreContext,
+    ScorerError,
+    coerce,
+    get_threshold,
+    is_template,
+    shorten,
+    to_number,
+)
+from llmopsctl.scorers.checking import Where, threshold_problems
+from llmopsctl.scorers.declaration import AssertionType
 from llmopsctl.userfunc import UserFuncError
 
 ARGUMENTS = ("output", "expected", "vars", "metadata", "config")
@@ -71,6 +84,8 @@ def accepted(fn: Callable[..., Any]) -> tuple[str, ...]:
 
 
 async def python(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
+    import asyncio  # here, not at the top: `validate` imports this module and never runs a scorer
+
     ref = function_ref(value, config)
     threshold = get_threshold(config, 0.5)
     timeout = to_number(config.get("timeout_s", 60), "`timeout_s`")
@@ -100,3 +115,27 @@ async def python(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score
         return coerce(result, threshold=threshold)
     except ScorerError as exc:
         raise ScorerError(f"{ref}: {exc}") from None
+
+
+def check_python(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """The function reference is well formed and, in a project, names a function its file defines."""
+    value = assertion.value
+    config = assertion.config
+    where: Where = ("value",) if value is not None else ("config", "function")
+    if is_template(value):
+        return []
+    try:
+        ref = function_ref(value, config)
+    except ScorerError as exc:
+        return [(where if value is not None or "function" in config else (), str(exc))]
+    problems = threshold_problems(assertion, 0, 1)
+    if env.root is None:
+        return problems
+    module_ref, _, attr = ref.rpartition(":")
+    problem = userfunc.static_problem(env.root, module_ref, attr)
+    if problem is not None:
+        problems.append((where, problem))
+    return problems
+
+
+TYPES = (AssertionType("python", python, needs_value=False, check=check_python),)

@@ -11,16 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from llmopsctl.core.assertions import Assertion
 from llmopsctl.scorers.base import (
+    CheckEnv,
+    Problem,
     Score,
     ScoreContext,
     ScorerError,
     as_text,
     get_threshold,
+    is_template,
     services_of,
     shorten,
 )
-from llmopsctl.scorers.verdict import parse_choice, parse_graded
+from llmopsctl.scorers.checking import model_problems, threshold_problems
+from llmopsctl.scorers.declaration import AssertionType
 
 T = TypeVar("T")
 Messages = list[dict[str, str]]
@@ -163,6 +168,8 @@ async def llm_judge(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Sc
         {"role": "system", "content": RUBRIC_SYSTEM},
         {"role": "user", "content": f"<rubric>\n{rubric}\n</rubric>\n\n<output>\n{ctx.output}\n</output>"},
     ]
+    from llmopsctl.scorers.verdict import parse_graded
+
     score, reason = await ask_judge(ctx, config, messages, parse_graded, STRICT_GRADE)
     return _graded(score, reason, threshold, "judge score")
 
@@ -195,6 +202,8 @@ async def factuality(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> S
     question = question_of(ctx, config) or "(not given)"
     prompt = FACT_USER.format(question=question, expert=expert, submission=ctx.output)
     messages = [{"role": "system", "content": FACT_SYSTEM}, {"role": "user", "content": prompt}]
+    from llmopsctl.scorers.verdict import parse_choice
+
     letter, reason = await ask_judge(ctx, config, messages, lambda t: parse_choice(t, "ABCDE"), STRICT_CHOICE)
     return _graded(scores[letter], reason, threshold, f"({letter}) {FACTUALITY_LABELS[letter]}: score")
 
@@ -213,5 +222,44 @@ async def answer_relevance(ctx: ScoreContext, value: Any, config: dict[str, Any]
             "content": f"<question>\n{question}\n</question>\n\n<response>\n{ctx.output}\n</response>",
         },
     ]
+    from llmopsctl.scorers.verdict import parse_graded
+
     score, reason = await ask_judge(ctx, config, messages, parse_graded, STRICT_GRADE)
     return _graded(score, reason, threshold, "relevance")
+
+
+# -- static checks ----------------------------------------------------------------------------------
+
+
+def check_judged(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """A judge model of the project in `config.model`, and a threshold from 0 to 1."""
+    return model_problems(assertion, env, "judge") + threshold_problems(assertion, 0, 1)
+
+
+def check_llm_judge(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    problems: list[Problem] = []
+    value = assertion.value
+    if not is_template(value):
+        try:
+            rubric_of(value, assertion.config)
+        except ScorerError as exc:
+            problems.append((("value",) if value is not None else (), str(exc)))
+    return problems + check_judged(assertion, env)
+
+
+def check_factuality(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    problems = check_judged(assertion, env)
+    try:
+        factuality_scores(assertion.config)
+    except ScorerError as exc:
+        problems.append((("config", "scores"), str(exc)))
+    return problems
+
+
+TYPES = (
+    AssertionType("llm-judge", llm_judge, needs_value=False, negatable=False, check=check_llm_judge),
+    AssertionType("factuality", factuality, negatable=False, check=check_factuality),
+    AssertionType(
+        "answer-relevance", answer_relevance, needs_value=False, negatable=False, check=check_judged
+    ),
+)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from llmopsctl.core.assertions import Assertion
 from llmopsctl.core.format import money
-from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, to_number
+from llmopsctl.scorers.base import CheckEnv, Problem, Score, ScoreContext, ScorerError, is_template, to_number
+from llmopsctl.scorers.checking import threshold_problems
+from llmopsctl.scorers.declaration import AssertionType
 
 
 def _maximum(value: Any, config: dict[str, Any], unit: str) -> float:
@@ -55,3 +58,38 @@ def finish_reason(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Scor
     if got.casefold() in {w.casefold() for w in wanted}:
         return Score.of(True, f"finish reason {got!r}")
     return Score.of(False, f"finish reason {got!r}, expected {' or '.join(repr(w) for w in wanted)}")
+
+
+def check_maximum(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """The maximum (latency in ms, cost in USD), in `value` or `threshold`: a number >= 0."""
+    value = assertion.value
+    if value is None:
+        if assertion.threshold is None and assertion.config.get("threshold") is None:
+            return [((), "needs the maximum: `value` or `threshold`")]
+        return threshold_problems(assertion, 0, None)
+    if is_template(value):
+        return []
+    try:
+        number = to_number(value, "`value`")
+    except ScorerError as exc:
+        return [(("value",), str(exc))]
+    return [(("value",), f"`value` must be >= 0, got {value!r}")] if number < 0 else []
+
+
+def check_finish_reason(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """`value` is a finish reason or a non-empty list of them."""
+    value = assertion.value
+    if is_template(value):
+        return []
+    try:
+        finish_reasons(value)
+    except ScorerError as exc:
+        return [(("value",) if value is not None else (), str(exc))]
+    return []
+
+
+TYPES = (
+    AssertionType("latency", latency, needs_value=False, negatable=False, check=check_maximum),
+    AssertionType("cost", cost, needs_value=False, negatable=False, check=check_maximum),
+    AssertionType("finish-reason", finish_reason, needs_value=False, check=check_finish_reason),
+)

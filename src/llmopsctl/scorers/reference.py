@@ -15,6 +15,8 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, as_text, get_threshold, graded, to_number
+from llmopsctl.scorers.checking import check_unit_threshold
+from llmopsctl.scorers.declaration import AssertionType
 
 DEFAULT_THRESHOLD = 0.5
 BLEU_EPSILON = 0.1  # smoothing method 1 of Chen & Cherry (2014), NLTK's SmoothingFunction().method1
@@ -182,3 +184,10 @@ def f1(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
     threshold = get_threshold(config, DEFAULT_THRESHOLD)
     best = max(token_f1(ctx.output, ref) for ref in references(value))
     return graded(best, threshold, "token F1")
+
+
+TYPES = (
+    AssertionType("rouge-l", rouge_l, check=check_unit_threshold),
+    AssertionType("bleu", bleu, check=check_unit_threshold),
+    AssertionType("f1", f1, check=check_unit_threshold),
+)

@@ -1,158 +1,163 @@
-"""The one registry of assertion types. Built-ins register exactly as plugins do (by import path)."""
+"""The one registry of assertion types: the declarations of the built-in scorer modules and the plugins'.
+
+A plugin is an entry point of the group `llmopsctl.scorers`, named like its type, that points at an
+`AssertionType` declaration, or at a plain scorer function (taken as a type that compares with no value
+and can be negated). Plugins are listed once per process and loaded when their type is first resolved.
+"""
 
 from __future__ import annotations
 
-import importlib
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmopsctl.core.assertions import Assertion
-from llmopsctl.scorers.base import CheckEnv, Problem, Score, ScoreContext, ScorerError, coerce
+from llmopsctl.errors import ConfigError
+from llmopsctl.scorers import (
+    compose,
+    custom,
+    judge,
+    operational,
+    reference,
+    semantic,
+    similarity,
+    structure,
+    text,
+)
+from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, coerce
+from llmopsctl.scorers.declaration import AssertionType
 
-ScorerFn = Callable[[ScoreContext, Any, dict[str, Any]], Any]
-CheckFn = Callable[[Assertion, CheckEnv], list[Problem]]
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
 ENTRY_POINT_GROUP = "llmopsctl.scorers"
 NEGATION = "not-"
 
-
-@dataclass(frozen=True)
-class ScorerSpec:
-    name: str
-    target: str  # "module:function"
-    needs_value: bool = True  # compares with `value`, or the case's `expected` when absent
-    negatable: bool = True
-    # "module:function" of a static check: (assertion dict, CheckEnv) -> list of (path in the assertion,
-    # message), run by `llmopsctl validate`; None: no check beyond the type's name
-    check: str | None = None
-
-    def load(self) -> ScorerFn:
-        try:
-            return _import_target(self.target)
-        except (ImportError, AttributeError) as exc:
-            raise ScorerError(f"cannot load assertion type {self.name!r} from {self.target}: {exc}") from None
-
-    def problems(self, assertion: Assertion, env: CheckEnv | None = None) -> list[Problem]:
-        """What the static check finds wrong with an assertion of this type (nothing without a check)."""
-        if self.check is None:
-            return []
-        module_name, _, attr = self.check.partition(":")
-        check: CheckFn = getattr(importlib.import_module(module_name), attr)
-        return list(check(assertion, env or CheckEnv()))
+# Each declares its types in `TYPES`; this order is the order of the built-in types (in the JSON Schemas).
+# `validate` imports them all to check assertions, so what only some scorers or checks need (jsonschema,
+# asyncio, the verdict parser, ...) is imported inside the functions that use it.
+BUILTIN_MODULES = (text, similarity, structure, reference, operational, judge, semantic, custom, compose)
 
 
-@cache
-def _import_target(target: str) -> ScorerFn:
-    """The function `module:function` names, imported once (scorers run for every case)."""
-    module_name, _, attr = target.partition(":")
-    fn: ScorerFn = getattr(importlib.import_module(module_name), attr)
-    return fn
-
-
-_T = "llmopsctl.scorers.text:"
-_SIM = "llmopsctl.scorers.similarity:"
-_ST = "llmopsctl.scorers.structure:"
-_REF = "llmopsctl.scorers.reference:"
-_OP = "llmopsctl.scorers.operational:"
-_J = "llmopsctl.scorers.judge:"
-_C = "llmopsctl.scorers.checks:"
-
-
-def _spec(
-    name: str, target: str, check: str | None, *, value: bool = True, negatable: bool = True
-) -> ScorerSpec:
-    return ScorerSpec(
-        name, target, needs_value=value, negatable=negatable, check=_C + check if check else None
-    )
+def by_name(declarations: Iterable[AssertionType]) -> dict[str, AssertionType]:
+    """The declarations by name, in order; a name declared twice is a bug (ValueError)."""
+    found: dict[str, AssertionType] = {}
+    for declaration in declarations:
+        if not isinstance(declaration, AssertionType):
+            raise ValueError(f"not an AssertionType: {declaration!r}")
+        if declaration.name in found:
+            raise ValueError(f"assertion type {declaration.name!r} is declared twice")
+        found[declaration.name] = declaration
+    return found
 
 
 # is-sql is left out on purpose: no well-kept pure-Python SQL parser is available as a dependency here,
 # and a regex "parser" would pass broken SQL. A project can add it as a plugin (entry point).
-BUILTINS: dict[str, ScorerSpec] = {
-    spec.name: spec
-    for spec in (
-        # text
-        _spec("equals", _T + "equals", None),
-        _spec("contains", _T + "contains", "check_text"),
-        _spec("icontains", _T + "icontains", "check_text"),
-        _spec("contains-all", _T + "contains_all", "check_list"),
-        _spec("contains-any", _T + "contains_any", "check_list"),
-        _spec("starts-with", _T + "starts_with", "check_text"),
-        _spec("regex", _T + "regex", "check_regex"),
-        _spec("word-count", _T + "word_count", "check_bounds", value=False),
-        _spec("length", _T + "length", "check_bounds", value=False),
-        _spec("levenshtein", _SIM + "levenshtein", "check_distance"),
-        _spec("similarity-ratio", _SIM + "similarity_ratio", "check_unit_threshold"),
-        # structure
-        _spec("is-json", _ST + "is_json", None, value=False),
-        _spec("json-schema", _ST + "json_schema", "check_json_schema", value=False),
-        _spec("json-path", _ST + "json_path", "check_json_path", value=False),
-        _spec("is-valid-tool-call", _ST + "is_valid_tool_call", "check_tools", value=False),
-        # overlap with a reference
-        _spec("rouge-l", _REF + "rouge_l", "check_unit_threshold"),
-        _spec("bleu", _REF + "bleu", "check_unit_threshold"),
-        _spec("f1", _REF + "f1", "check_unit_threshold"),
-        # operational
-        _spec("latency", _OP + "latency", "check_maximum", value=False, negatable=False),
-        _spec("cost", _OP + "cost", "check_maximum", value=False, negatable=False),
-        _spec("finish-reason", _OP + "finish_reason", "check_finish_reason", value=False),
-        # model-graded and semantic
-        _spec("llm-judge", _J + "llm_judge", "check_llm_judge", value=False, negatable=False),
-        _spec("factuality", _J + "factuality", "check_factuality", negatable=False),
-        _spec("answer-relevance", _J + "answer_relevance", "check_model", value=False, negatable=False),
-        _spec("similar", "llmopsctl.scorers.semantic:similar", "check_model"),
-        # custom and composition
-        _spec("python", "llmopsctl.scorers.custom:python", "check_python", value=False),
-        _spec(
-            "assert-set",
-            "llmopsctl.scorers.compose:assert_set",
-            "check_assert_set",
-            value=False,
-            negatable=False,
-        ),
-    )
-}
+BUILTINS: dict[str, AssertionType] = by_name(
+    declaration for module in BUILTIN_MODULES for declaration in module.TYPES
+)
+
+
+def _origin(entry: EntryPoint) -> str:
+    """`name = value` of an entry point and the distribution that declares it, for messages."""
+    dist = entry.dist
+    where = f"{dist.name} {dist.version}" if dist is not None else "an unknown distribution"
+    return f"{entry.name} = {entry.value!r} (from {where})"
 
 
 @cache
-def registry() -> dict[str, ScorerSpec]:
-    """Built-ins plus third-party types from the `llmopsctl.scorers` entry point group."""
+def plugin_entry_points() -> dict[str, EntryPoint]:
+    """The plugins' entry points by type name, not loaded. A plugin that takes a built-in's name, or one
+    that another plugin has, is a ConfigError: which of the two would run is not for a name to decide."""
     from importlib.metadata import entry_points
 
-    found = dict(BUILTINS)
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name not in found:
-            found[ep.name] = ScorerSpec(ep.name, ep.value, needs_value=False)
+    found: dict[str, EntryPoint] = {}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name in BUILTINS:
+            raise ConfigError(
+                f"the assertion type plugin {_origin(entry)} has the name of a built-in assertion type",
+                hint=f"rename the plugin's entry point (group {ENTRY_POINT_GROUP!r}) or uninstall it",
+            )
+        if entry.name in found:
+            raise ConfigError(
+                f"two assertion type plugins are named {entry.name!r}: "
+                f"{_origin(found[entry.name])} and {_origin(entry)}",
+                hint="uninstall one of them, or rename its entry point",
+            )
+        found[entry.name] = entry
     return found
 
 
-def resolve(type_name: str) -> tuple[ScorerSpec, bool]:
-    """The spec for an assertion type and whether it is negated (`not-` prefix)."""
-    specs = registry()
-    if type_name in specs:
-        return specs[type_name], False
-    if type_name.startswith(NEGATION) and type_name[len(NEGATION) :] in specs:
-        spec = specs[type_name[len(NEGATION) :]]
-        if not spec.negatable:
-            raise ScorerError(f"assertion type {spec.name!r} cannot be negated")
-        return spec, True
+@cache
+def plugin(name: str) -> AssertionType:
+    """The declaration of the plugin type `name`, its entry point loaded on first use."""
+    entry = plugin_entry_points()[name]
+    try:
+        target = entry.load()
+    except (ImportError, AttributeError) as exc:
+        raise ScorerError(f"cannot load assertion type {name!r} from {entry.value}: {exc}") from None
+    if isinstance(target, AssertionType):
+        if target.name != name:
+            raise ConfigError(
+                f"the assertion type plugin {_origin(entry)} declares the type {target.name!r}",
+                hint=f"name the entry point {target.name!r}, as the declaration does",
+            )
+        return target
+    if callable(target):
+        return AssertionType(name, target, needs_value=False)
+    raise ConfigError(
+        f"the assertion type plugin {_origin(entry)} is a {type(target).__name__}, "
+        "neither an AssertionType nor a function",
+        hint="point the entry point at an llmopsctl.scorers.declaration.AssertionType",
+    )
+
+
+def _declared(name: str) -> AssertionType | None:
+    if name in BUILTINS:
+        return BUILTINS[name]
+    if name in plugin_entry_points():
+        return plugin(name)
+    return None
+
+
+def resolve(type_name: str) -> tuple[AssertionType, bool]:
+    """The declaration of an assertion type and whether it is negated (`not-` prefix)."""
+    plugin_entry_points()  # a broken plugin set-up is reported whatever the type
+    found = _declared(type_name)
+    if found is not None:
+        return found, False
+    if type_name.startswith(NEGATION):
+        found = _declared(type_name[len(NEGATION) :])
+        if found is not None:
+            if not found.negatable:
+                raise ScorerError(f"assertion type {found.name!r} cannot be negated")
+            return found, True
     from llmopsctl.core.suggest import did_you_mean
 
     raise ScorerError(f"unknown assertion type {type_name!r}{did_you_mean(type_name, known_types())}")
 
 
+def _negatable(name: str) -> bool:
+    """Whether `not-<name>` is a type; a plugin that cannot be loaded counts as not negatable."""
+    try:
+        found = _declared(name)
+    except (ScorerError, ConfigError):
+        return False
+    return found is not None and found.negatable
+
+
 def known_types() -> list[str]:
-    names = sorted(registry())
-    return names + [NEGATION + n for n in names if registry()[n].negatable]
+    """Every type name, built-in and plugin, then the negated names."""
+    names = sorted([*BUILTINS, *plugin_entry_points()])
+    return names + [NEGATION + name for name in names if _negatable(name)]
 
 
 async def run_scorer(
-    spec: ScorerSpec, negate: bool, ctx: ScoreContext, value: Any, config: dict[str, Any]
+    assertion_type: AssertionType, negate: bool, ctx: ScoreContext, value: Any, config: dict[str, Any]
 ) -> Score:
     """Run one scorer; scorer functions may be plain or `async def` (model-graded ones call models)."""
-    result = spec.load()(ctx, value, config)
+    result = assertion_type.score(ctx, value, config)
     if inspect.isawaitable(result):
         result = await result
     try:
@@ -173,9 +178,9 @@ async def run_assertion(
     A type that compares with a value gets the case's `expected` when the assertion has no `value`;
     `render`, when given, makes the value used of the one written (e.g. rendering a template).
     """
-    spec, negate = resolve(assertion.type)
+    assertion_type, negate = resolve(assertion.type)
     value = assertion.value
-    if value is None and spec.needs_value:
+    if value is None and assertion_type.needs_value:
         value = ctx.expected
     config = assertion.options()
-    return await run_scorer(spec, negate, ctx, render(value) if render else value, config)
+    return await run_scorer(assertion_type, negate, ctx, render(value) if render else value, config)

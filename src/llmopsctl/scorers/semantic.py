@@ -6,7 +6,19 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, get_threshold, graded, services_of
+from llmopsctl.core.assertions import Assertion
+from llmopsctl.scorers.base import (
+    CheckEnv,
+    Problem,
+    Score,
+    ScoreContext,
+    ScorerError,
+    get_threshold,
+    graded,
+    services_of,
+)
+from llmopsctl.scorers.checking import model_problems, threshold_problems
+from llmopsctl.scorers.declaration import AssertionType
 from llmopsctl.scorers.reference import references
 
 DEFAULT_THRESHOLD = 0.8
@@ -49,3 +61,11 @@ async def similar(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Scor
     vectors = _vectors(await services.embed(model.strip(), [ctx.output, *refs]), 1 + len(refs))
     best = max(cosine(vectors[0], v) for v in vectors[1:])
     return graded(best, threshold, "cosine similarity")
+
+
+def check_similar(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """An embedding model of the project in `config.model`, and a threshold from 0 to 1."""
+    return model_problems(assertion, env, "embedding") + threshold_problems(assertion, 0, 1)
+
+
+TYPES = (AssertionType("similar", similar, check=check_similar),)

@@ -5,7 +5,20 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, as_text, get_threshold, graded, to_number
+from llmopsctl.core.assertions import Assertion
+from llmopsctl.scorers.base import (
+    CheckEnv,
+    Problem,
+    Score,
+    ScoreContext,
+    ScorerError,
+    as_text,
+    get_threshold,
+    graded,
+    to_number,
+)
+from llmopsctl.scorers.checking import check_unit_threshold, threshold_problems
+from llmopsctl.scorers.declaration import AssertionType
 
 DEFAULT_MAX_DISTANCE = 5
 DEFAULT_RATIO = 0.8
@@ -97,3 +110,14 @@ def similarity_ratio(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> S
     output, reference = _pair(ctx, value, config)
     ratio = difflib.SequenceMatcher(None, output, reference).ratio()
     return graded(ratio, threshold, "similarity ratio")
+
+
+def check_distance(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """The threshold of levenshtein is the maximum edit distance: any number >= 0."""
+    return threshold_problems(assertion, 0, None, " (the maximum edit distance)")
+
+
+TYPES = (
+    AssertionType("levenshtein", levenshtein, check=check_distance),
+    AssertionType("similarity-ratio", similarity_ratio, check=check_unit_threshold),
+)

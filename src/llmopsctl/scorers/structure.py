@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from llmopsctl.scorers import jsonpath
-from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, shorten
+from llmopsctl.core.assertions import Assertion
+from llmopsctl.scorers.base import CheckEnv, Problem, Score, ScoreContext, ScorerError, is_template, shorten
+from llmopsctl.scorers.checking import Where, given_option, literal
+from llmopsctl.scorers.declaration import AssertionType
 
 
 def extract_json(text: str) -> Any:
@@ -151,6 +153,8 @@ def json_path_spec(value: Any, config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def json_path(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
+    from llmopsctl.scorers import jsonpath
+
     spec = json_path_spec(value, config)
     path = spec.get("path")
     if not isinstance(path, str):
@@ -258,3 +262,81 @@ def is_valid_tool_call(ctx: ScoreContext, value: Any, config: dict[str, Any]) ->
     return Score(
         1.0, True, f"{len(calls)} valid tool call{'s' if len(calls) > 1 else ''} ({shorten(names, 60)})"
     )
+
+
+# -- static checks ----------------------------------------------------------------------------------
+
+
+def check_json_schema(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """The schema (inline, or a file when the project root is known) is a valid JSON Schema."""
+    value = assertion.value
+    where: Where = ("value",)
+    if value is None:
+        value, where = assertion.config.get("schema"), ("config", "schema")
+    if value is None:
+        return [((), "needs a JSON Schema: `value` (inline, or the path of a schema file)")]
+    if is_template(value):
+        return []
+    is_file = isinstance(value, str) and not value.strip().startswith("{")
+    if is_file and env.root is None:
+        return []
+    try:
+        schema_validator(load_schema(value, env.root))
+    except ScorerError as exc:
+        return [(where, str(exc))]
+    return []
+
+
+def check_json_path(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """A `path` in the supported JSONPath subset, with `equals` or `contains` (not both)."""
+    from llmopsctl.scorers import jsonpath
+
+    value = assertion.value
+    if is_template(value):
+        return []
+    try:
+        spec = json_path_spec(value, assertion.config)
+    except ScorerError as exc:
+        return [(("value",), str(exc))]
+    where: Where = (
+        ("value",) if isinstance(value, str) else (given_option(assertion, "path") or ((), None))[0]
+    )
+    path = spec.get("path")
+    if path is None:
+        return [((), "needs a `path` such as $.answer or $.items[0].id")]
+    if not isinstance(path, str):
+        return [(where, "`path` must be a string such as $.answer")]
+    problems: list[Problem] = []
+    if not is_template(path):
+        try:
+            jsonpath.parse(path)
+        except jsonpath.JsonPathError as exc:
+            problems.append((where, f"bad JSON path: {exc}"))
+    if "equals" in spec and "contains" in spec:
+        problems.append((where[:-1] if where else (), "give `equals` or `contains`, not both"))
+    return problems
+
+
+def check_tools(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """Literal tool definitions are well formed and their parameters are valid JSON Schemas."""
+    known, value = literal(assertion)
+    if not known:
+        return []
+    try:
+        tools = declared_tools(value)
+        for name, schema in tools.items():
+            try:
+                schema_validator(schema)
+            except ScorerError as exc:
+                raise ScorerError(f"tool {name!r}: {exc}") from None
+    except ScorerError as exc:
+        return [(("value",), str(exc))]
+    return []
+
+
+TYPES = (
+    AssertionType("is-json", is_json, needs_value=False),
+    AssertionType("json-schema", json_schema, needs_value=False, check=check_json_schema),
+    AssertionType("json-path", json_path, needs_value=False, check=check_json_path),
+    AssertionType("is-valid-tool-call", is_valid_tool_call, needs_value=False, check=check_tools),
+)

@@ -6,7 +6,20 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from llmopsctl.scorers.base import Score, ScoreContext, ScorerError, as_text, shorten, to_number
+from llmopsctl.core.assertions import Assertion
+from llmopsctl.scorers.base import (
+    CheckEnv,
+    Problem,
+    Score,
+    ScoreContext,
+    ScorerError,
+    as_text,
+    is_template,
+    shorten,
+    to_number,
+)
+from llmopsctl.scorers.checking import Where, given_option, literal
+from llmopsctl.scorers.declaration import AssertionType
 
 REGEX_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
 
@@ -154,3 +167,97 @@ def word_count(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
 def length(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
     """Number of characters (Unicode code points) within {min, max} (or exactly a number `value`)."""
     return _in_bounds(len(ctx.output), "characters", value, config)
+
+
+# -- static checks ----------------------------------------------------------------------------------
+
+
+def check_text(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """`value` is one string, not a list or a mapping."""
+    known, value = literal(assertion)
+    if known and isinstance(value, (list, dict)):
+        hint = "; for several strings use contains-all or contains-any" if isinstance(value, list) else ""
+        return [
+            (
+                ("value",),
+                f"`value` must be a string, not a {'list' if isinstance(value, list) else 'mapping'}{hint}",
+            )
+        ]
+    return []
+
+
+def check_list(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """`value` is a string or a non-empty list of strings."""
+    known, value = literal(assertion)
+    if not known or isinstance(value, str):
+        return []
+    if not isinstance(value, list) or not value:
+        return [(("value",), "`value` must be a non-empty list of strings")]
+    return [
+        (("value", i), "each item must be a string")
+        for i, v in enumerate(value)
+        if isinstance(v, (dict, list))
+    ]
+
+
+def check_regex(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """`config.flags` are known flags and a literal `value` compiles as a regular expression."""
+    config = assertion.config
+    try:
+        compile_regex("", config)
+    except ScorerError as exc:
+        return [(("config", "flags"), str(exc))]
+    known, value = literal(assertion)
+    if known and isinstance(value, str):
+        try:
+            compile_regex(value, config)
+        except ScorerError as exc:
+            return [(("value",), str(exc))]
+    return []
+
+
+def check_bounds(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """An exact count (a number `value`) or `min` and/or `max`, each >= 0, `min` not above `max`."""
+    value = assertion.value
+    if value is not None and not isinstance(value, dict):
+        if is_template(value):
+            return []
+        try:
+            exact = to_number(value, "`value`")
+        except ScorerError as exc:
+            return [(("value",), f"{exc} (or a mapping with `min` and/or `max`)")]
+        return [(("value",), "`value` must be >= 0")] if exact < 0 else []
+    found: dict[str, tuple[Where, float]] = {}
+    problems: list[Problem] = []
+    for key in ("min", "max"):
+        option = given_option(assertion, key)
+        if option is None or option[1] is None:
+            continue
+        try:
+            number = to_number(option[1], f"`{key}`")
+        except ScorerError as exc:
+            problems.append((option[0], str(exc)))
+            continue
+        if number < 0:
+            problems.append((option[0], f"`{key}` must be >= 0, got {option[1]!r}"))
+        found[key] = (option[0], number)
+    if not found and not problems:
+        return [((), "needs `min` and/or `max` (in `config`), or a number `value`")]
+    if "min" in found and "max" in found and found["min"][1] > found["max"][1]:
+        problems.append(
+            (found["min"][0], f"`min` ({found['min'][1]:g}) is greater than `max` ({found['max'][1]:g})")
+        )
+    return problems
+
+
+TYPES = (
+    AssertionType("equals", equals),
+    AssertionType("contains", contains, check=check_text),
+    AssertionType("icontains", icontains, check=check_text),
+    AssertionType("contains-all", contains_all, check=check_list),
+    AssertionType("contains-any", contains_any, check=check_list),
+    AssertionType("starts-with", starts_with, check=check_text),
+    AssertionType("regex", regex, check=check_regex),
+    AssertionType("word-count", word_count, needs_value=False, check=check_bounds),
+    AssertionType("length", length, needs_value=False, check=check_bounds),
+)

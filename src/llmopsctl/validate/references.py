@@ -210,7 +210,7 @@ def _check_env(ctx: _Ctx) -> Any:
 
 
 def _assertion_problems(spec: Any, assertion: Assertion, env: Any) -> list[tuple[JsonPath, str]]:
-    """The type's static check (`ScorerSpec.check`); a check that crashes is reported, not raised."""
+    """The type's static check (`AssertionType.check`); a check that crashes is reported, not raised."""
     try:
         found = spec.problems(assertion, env)
     except Exception as exc:
