@@ -67,6 +67,7 @@ def eval_command(
 ) -> None:
     """Run every prompt x model x case of the suites, score the outputs and store them with provenance."""
     from llmopsctl.engine.plan import Filters, parse_shard, select_suites
+    from llmopsctl.engine.resume import find_resume
     from llmopsctl.engine.runner import RunRequest, run_suite
     from llmopsctl.report.format import jsonable
     from llmopsctl.report.terminal import ProgressView, console, summary_table
@@ -77,18 +78,12 @@ def eval_command(
     out = console()
     err = console(stderr=True)
     with open_store(project, db) as store:
+        resumed = None
         if resume:
             if suites:
                 raise UsageError("--resume takes no suite names: the run knows its suite")
-            run = store.get_run(resume)
-            if run is None:
-                raise UsageError(
-                    f"no run {resume!r} in the results database", hint="see `llmopsctl runs list`"
-                )
-            suites = [run["suite"]]
-        chosen = select_suites(project, suites or [])
-        if resume and len(chosen) != 1:
-            raise UsageError("--resume takes exactly one run")
+            resumed = find_resume(project, store, resume)
+        chosen = [resumed.suite] if resumed is not None else select_suites(project, suites or [])
         filters = Filters(
             prompts=tuple(prompt),
             models=tuple(model),
@@ -109,7 +104,7 @@ def eval_command(
                 use_cache=not no_cache,
                 record=record,
                 replay=replay,
-                resume=resume,
+                resume=resumed,
                 max_cost=Decimal(str(max_cost)) if max_cost is not None else None,
                 environment=env,
             )
