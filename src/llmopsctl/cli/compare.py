@@ -13,8 +13,10 @@ from llmopsctl.cli.context import open_project, open_store
 from llmopsctl.errors import GateFailed, UsageError
 
 if TYPE_CHECKING:
+    from llmopsctl.compare.baseline_update import BaselineWrite
     from llmopsctl.compare.diff import DiffResult
     from llmopsctl.compare.gate import GateVerdict
+    from llmopsctl.project.model import Project
 
 baseline_app = typer.Typer(help="Baselines: committed per-case results that diffs and gates compare with.")
 
@@ -49,55 +51,19 @@ def baseline_update(
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
 ) -> None:
     """Write .llmops/baselines/<suite>.json from a run, in a stable format that reviews well in a PR."""
-    from llmopsctl.compare.baseline import baseline_path, dumps, same_results, to_document
-    from llmopsctl.compare.sources import latest_full_run, run_caseset, subset_of
-    from llmopsctl.engine.plan import select_suites
+    from llmopsctl.compare.baseline_update import baseline_runs, write_baseline
 
     project = open_project(strict=False)
     with open_store(project, db, read_only=True) as store:
-        if run:
-            run_row = store.get_run(run)
-            if run_row is None:
-                raise UsageError(f"no run {run!r}", hint="`llmopsctl runs list` shows the runs")
-            subset = subset_of(run_row)
-            if not partial and (run_row["status"] != "complete" or subset):
-                what = (
-                    f"is {run_row['status']}" if run_row["status"] != "complete" else f"covers only {subset}"
-                )
-                raise UsageError(
-                    f"run {run} {what}: a baseline from it would drop cases",
-                    hint="use a complete run of the whole suite, or --partial if that is what you want",
-                )
-            targets = [(run_row["suite"], run)]
-        else:
-            names = [s.name for s in select_suites(project, suites or [])]
-            targets = []
-            for name in names:
-                latest = latest_full_run(store, name)
-                if latest is None:
-                    if suites:
-                        raise UsageError(
-                            f"suite {name!r} has no complete run", hint=f"run `llmopsctl eval {name}`"
-                        )
-                    continue
-                targets.append((name, latest["id"]))
-        if not targets:
-            raise UsageError("no complete runs to make baselines from", hint="run `llmopsctl eval` first")
-        for suite, run_id in targets:
-            caseset = run_caseset(store, run_id)
-            suite_obj = project.suites.get(suite)
-            path = baseline_path(project.root, suite)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            document = to_document(caseset, suite_obj.hash if suite_obj else None)
-            old = path.read_text(encoding="utf-8") if path.is_file() else None
-            if old is not None and same_results(old, document):
-                # Only the run's id, time or latencies differ: keep the file, so there is no diff to review.
-                n = len(caseset.cases)
-                typer.echo(f"unchanged {project.rel(path)}: run {run_id} has the same results ({n} cases)")
-                continue
-            path.write_text(dumps(document), encoding="utf-8")
-            state = "created" if old is None else "updated"
-            typer.echo(f"{state} {project.rel(path)} from run {run_id} ({len(caseset.cases)} cases)")
+        for suite, run_id in baseline_runs(project, store, suites or [], run, partial=partial):
+            typer.echo(_written(project, write_baseline(project, store, suite, run_id)))
+
+
+def _written(project: Project, written: BaselineWrite) -> str:
+    rel = project.rel(written.path)
+    if written.state == "unchanged":
+        return f"unchanged {rel}: run {written.run_id} has the same results ({written.cases} cases)"
+    return f"{written.state} {rel} from run {written.run_id} ({written.cases} cases)"
 
 
 def _emit(
