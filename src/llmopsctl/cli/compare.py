@@ -104,30 +104,13 @@ def diff(
 ) -> None:
     """Compare runs with a baseline case by case: regressions, improvements, flaky cases, and whether it is
     noise."""
-    from llmopsctl.compare.diff import diff as compute
-    from llmopsctl.compare.sources import base_caseset, latest_caseset, run_caseset
-    from llmopsctl.engine.plan import select_suites
+    from llmopsctl.compare.runner import DiffRequest, run_diff
 
     project = open_project(strict=False)
-    pairs = _pairs(pair)
-    items: list[tuple[DiffResult, GateVerdict | None]] = []
+    request = DiffRequest(suites=tuple(suites or ()), base=base, head=head, pairs=_pairs(pair))
     with open_store(project, db, read_only=True) as store:
-        if head:
-            head_set = run_caseset(store, head)
-            targets = [(head_set.suite, head_set)]
-        else:
-            names = [s.name for s in select_suites(project, suites or [])]
-            targets = []
-            for name in names:
-                if store.latest_run(name, status=None) is None and not suites:
-                    continue
-                targets.append((name, latest_caseset(store, name)))
-        if not targets:
-            raise UsageError("nothing to compare: no suite has a run", hint="run `llmopsctl eval` first")
-        for suite, head_set in targets:
-            base_set = base_caseset(project.root, store, suite, base)
-            items.append((compute(base_set, head_set, pairs=pairs), None))
-    _emit(items, fmt, junit, full)
+        results = run_diff(project, store, request)
+    _emit([(result, None) for result in results], fmt, junit, full)
 
 
 def _auto_ref(root: Path) -> str:
