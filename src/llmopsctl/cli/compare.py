@@ -113,22 +113,6 @@ def diff(
     _emit([(result, None) for result in results], fmt, junit, full)
 
 
-def _auto_ref(root: Path) -> str:
-    """What `--changed-since auto` means: the pushed range's old end under pre-commit's pre-push stage,
-    else the branch's upstream, else origin/main or main."""
-    from llmopsctl import gitio
-
-    pushed_from = os.environ.get("PRE_COMMIT_FROM_REF", "")
-    candidates = ([pushed_from] if pushed_from.strip("0") else []) + ["@{upstream}", "origin/main", "main"]
-    for ref in candidates:
-        try:
-            if gitio.resolve_ref(root, ref) is not None:
-                return ref
-        except gitio.GitError as exc:
-            raise UsageError(f"--changed-since auto: {exc}") from None
-    raise UsageError("--changed-since auto: no upstream branch, origin/main or main to compare with")
-
-
 def gate(
     suites: list[str] = typer.Argument(
         None, help="Suites to gate (default: all, or those --changed-since affects)."
@@ -157,30 +141,16 @@ def gate(
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
 ) -> None:
     """Run the suites (cached where possible), compare with the base, and fail when a threshold is crossed."""
-    from llmopsctl import gitio
-    from llmopsctl.compare.affected import affected_suites
-    from llmopsctl.compare.diff import diff as compute
-    from llmopsctl.compare.gate import gate_verdict, merge_thresholds
-    from llmopsctl.compare.sources import base_caseset, run_caseset
+    from llmopsctl.compare.affected import select_gate_suites
+    from llmopsctl.compare.runner import GateRequest, run_gate
     from llmopsctl.core.settings import GateThresholds
-    from llmopsctl.engine.plan import select_suites
-    from llmopsctl.engine.runner import RunRequest, run_suite
     from llmopsctl.report.terminal import ProgressView, console
 
     project = open_project()
-    chosen = select_suites(project, suites or [])
-    if changed_since:
-        if changed_since == "auto":
-            changed_since = _auto_ref(project.root)
-        try:
-            changed = gitio.changed_files(project.root, changed_since)
-        except gitio.GitError as exc:
-            raise UsageError(f"--changed-since: {exc}") from None
-        affected = set(affected_suites(project, changed))
-        chosen = [s for s in chosen if s.name in affected]
-        if not chosen:
-            typer.echo(f"no suite is affected by changes since {changed_since}; nothing to gate")
-            return
+    selection = select_gate_suites(project, suites or [], changed_since)
+    if not selection.suites:
+        typer.echo(f"no suite is affected by changes since {selection.changed_since}; nothing to gate")
+        return
     overrides = GateThresholds(
         min_pass_rate=min_pass_rate,
         max_regressions=max_regressions,
@@ -190,31 +160,24 @@ def gate(
         max_p95_latency_ms=max_p95_latency_ms,
         allow_flaky=allow_flaky,
     )
-    err = console(stderr=True)
-    items: list[tuple[DiffResult, GateVerdict | None]] = []
+    request = GateRequest(
+        suites=selection.suites,
+        base=base,
+        pairs=_pairs(pair),
+        overrides=overrides,
+        concurrency=concurrency,
+        replay=replay,
+    )
+    view = ProgressView(console(stderr=True), enabled=fmt is DiffFormat.text)
     with open_store(project, db) as store:
-        for suite in chosen:
-            # Fail fast, before spending; a suite added since the base has no baseline there yet.
-            base_set = base_caseset(project.root, store, suite.name, base, allow_new_suite=True)
-            view = ProgressView(err, enabled=fmt is DiffFormat.text)
-
-            def on_start(run_id: str, total: int, s: str = suite.name, v: ProgressView = view) -> None:
-                v.start(f"{s} ({run_id})", total)
-
-            try:
-                outcome = run_suite(
-                    project,
-                    store,
-                    RunRequest(suite=suite, concurrency=concurrency, replay=replay),
-                    on_start=on_start,
-                    on_progress=view.update,
-                )
-            finally:
-                view.stop()
-            result = compute(base_set, run_caseset(store, outcome.run_id), pairs=_pairs(pair))
-            thresholds = merge_thresholds(project.settings.gate, suite.gate, overrides)
-            items.append((result, gate_verdict(result, thresholds)))
-    _emit(items, fmt, junit, full)
-    failed = [r.suite for r, v in items if v is not None and not v.passed]
-    if failed:
-        raise GateFailed(f"gate failed for {', '.join(failed)}")
+        outcome = run_gate(
+            project,
+            store,
+            request,
+            on_start=lambda suite, run_id, total: view.start(f"{suite} ({run_id})", total),
+            on_progress=view.update,
+            on_end=lambda suite: view.stop(),
+        )
+    _emit(outcome.items(), fmt, junit, full)
+    if outcome.failed:
+        raise GateFailed(f"gate failed for {', '.join(outcome.failed)}")
