@@ -13,8 +13,10 @@ from llmopsctl.cli.context import open_project, open_store
 from llmopsctl.errors import GateFailed, UsageError
 
 if TYPE_CHECKING:
+    from llmopsctl.compare.baseline_update import BaselineWrite
     from llmopsctl.compare.diff import DiffResult
     from llmopsctl.compare.gate import GateVerdict
+    from llmopsctl.project.model import Project
 
 baseline_app = typer.Typer(help="Baselines: committed per-case results that diffs and gates compare with.")
 
@@ -49,55 +51,19 @@ def baseline_update(
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
 ) -> None:
     """Write .llmops/baselines/<suite>.json from a run, in a stable format that reviews well in a PR."""
-    from llmopsctl.compare.baseline import baseline_path, dumps, same_results, to_document
-    from llmopsctl.compare.sources import latest_full_run, run_caseset, subset_of
-    from llmopsctl.engine.plan import select_suites
+    from llmopsctl.compare.baseline_update import baseline_runs, write_baseline
 
     project = open_project(strict=False)
     with open_store(project, db, read_only=True) as store:
-        if run:
-            run_row = store.get_run(run)
-            if run_row is None:
-                raise UsageError(f"no run {run!r}", hint="`llmopsctl runs list` shows the runs")
-            subset = subset_of(run_row)
-            if not partial and (run_row["status"] != "complete" or subset):
-                what = (
-                    f"is {run_row['status']}" if run_row["status"] != "complete" else f"covers only {subset}"
-                )
-                raise UsageError(
-                    f"run {run} {what}: a baseline from it would drop cases",
-                    hint="use a complete run of the whole suite, or --partial if that is what you want",
-                )
-            targets = [(run_row["suite"], run)]
-        else:
-            names = [s.name for s in select_suites(project, suites or [])]
-            targets = []
-            for name in names:
-                latest = latest_full_run(store, name)
-                if latest is None:
-                    if suites:
-                        raise UsageError(
-                            f"suite {name!r} has no complete run", hint=f"run `llmopsctl eval {name}`"
-                        )
-                    continue
-                targets.append((name, latest["id"]))
-        if not targets:
-            raise UsageError("no complete runs to make baselines from", hint="run `llmopsctl eval` first")
-        for suite, run_id in targets:
-            caseset = run_caseset(store, run_id)
-            suite_obj = project.suites.get(suite)
-            path = baseline_path(project.root, suite)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            document = to_document(caseset, suite_obj.hash if suite_obj else None)
-            old = path.read_text(encoding="utf-8") if path.is_file() else None
-            if old is not None and same_results(old, document):
-                # Only the run's id, time or latencies differ: keep the file, so there is no diff to review.
-                n = len(caseset.cases)
-                typer.echo(f"unchanged {project.rel(path)}: run {run_id} has the same results ({n} cases)")
-                continue
-            path.write_text(dumps(document), encoding="utf-8")
-            state = "created" if old is None else "updated"
-            typer.echo(f"{state} {project.rel(path)} from run {run_id} ({len(caseset.cases)} cases)")
+        for suite, run_id in baseline_runs(project, store, suites or [], run, partial=partial):
+            typer.echo(_written(project, write_baseline(project, store, suite, run_id)))
+
+
+def _written(project: Project, written: BaselineWrite) -> str:
+    rel = project.rel(written.path)
+    if written.state == "unchanged":
+        return f"unchanged {rel}: run {written.run_id} has the same results ({written.cases} cases)"
+    return f"{written.state} {rel} from run {written.run_id} ({written.cases} cases)"
 
 
 def _emit(
@@ -138,46 +104,13 @@ def diff(
 ) -> None:
     """Compare runs with a baseline case by case: regressions, improvements, flaky cases, and whether it is
     noise."""
-    from llmopsctl.compare.diff import diff as compute
-    from llmopsctl.compare.sources import base_caseset, latest_caseset, run_caseset
-    from llmopsctl.engine.plan import select_suites
+    from llmopsctl.compare.runner import DiffRequest, run_diff
 
     project = open_project(strict=False)
-    pairs = _pairs(pair)
-    items: list[tuple[DiffResult, GateVerdict | None]] = []
+    request = DiffRequest(suites=tuple(suites or ()), base=base, head=head, pairs=_pairs(pair))
     with open_store(project, db, read_only=True) as store:
-        if head:
-            head_set = run_caseset(store, head)
-            targets = [(head_set.suite, head_set)]
-        else:
-            names = [s.name for s in select_suites(project, suites or [])]
-            targets = []
-            for name in names:
-                if store.latest_run(name, status=None) is None and not suites:
-                    continue
-                targets.append((name, latest_caseset(store, name)))
-        if not targets:
-            raise UsageError("nothing to compare: no suite has a run", hint="run `llmopsctl eval` first")
-        for suite, head_set in targets:
-            base_set = base_caseset(project.root, store, suite, base)
-            items.append((compute(base_set, head_set, pairs=pairs), None))
-    _emit(items, fmt, junit, full)
-
-
-def _auto_ref(root: Path) -> str:
-    """What `--changed-since auto` means: the pushed range's old end under pre-commit's pre-push stage,
-    else the branch's upstream, else origin/main or main."""
-    from llmopsctl import gitio
-
-    pushed_from = os.environ.get("PRE_COMMIT_FROM_REF", "")
-    candidates = ([pushed_from] if pushed_from.strip("0") else []) + ["@{upstream}", "origin/main", "main"]
-    for ref in candidates:
-        try:
-            if gitio.resolve_ref(root, ref) is not None:
-                return ref
-        except gitio.GitError as exc:
-            raise UsageError(f"--changed-since auto: {exc}") from None
-    raise UsageError("--changed-since auto: no upstream branch, origin/main or main to compare with")
+        results = run_diff(project, store, request)
+    _emit([(result, None) for result in results], fmt, junit, full)
 
 
 def gate(
@@ -208,30 +141,16 @@ def gate(
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
 ) -> None:
     """Run the suites (cached where possible), compare with the base, and fail when a threshold is crossed."""
-    from llmopsctl import gitio
-    from llmopsctl.compare.affected import affected_suites
-    from llmopsctl.compare.diff import diff as compute
-    from llmopsctl.compare.gate import gate_verdict, merge_thresholds
-    from llmopsctl.compare.sources import base_caseset, run_caseset
+    from llmopsctl.compare.affected import select_gate_suites
+    from llmopsctl.compare.runner import GateRequest, run_gate
     from llmopsctl.core.settings import GateThresholds
-    from llmopsctl.engine.plan import select_suites
-    from llmopsctl.engine.runner import RunRequest, run_suite
     from llmopsctl.report.terminal import ProgressView, console
 
     project = open_project()
-    chosen = select_suites(project, suites or [])
-    if changed_since:
-        if changed_since == "auto":
-            changed_since = _auto_ref(project.root)
-        try:
-            changed = gitio.changed_files(project.root, changed_since)
-        except gitio.GitError as exc:
-            raise UsageError(f"--changed-since: {exc}") from None
-        affected = set(affected_suites(project, changed))
-        chosen = [s for s in chosen if s.name in affected]
-        if not chosen:
-            typer.echo(f"no suite is affected by changes since {changed_since}; nothing to gate")
-            return
+    selection = select_gate_suites(project, suites or [], changed_since)
+    if not selection.suites:
+        typer.echo(f"no suite is affected by changes since {selection.changed_since}; nothing to gate")
+        return
     overrides = GateThresholds(
         min_pass_rate=min_pass_rate,
         max_regressions=max_regressions,
@@ -241,31 +160,24 @@ def gate(
         max_p95_latency_ms=max_p95_latency_ms,
         allow_flaky=allow_flaky,
     )
-    err = console(stderr=True)
-    items: list[tuple[DiffResult, GateVerdict | None]] = []
+    request = GateRequest(
+        suites=selection.suites,
+        base=base,
+        pairs=_pairs(pair),
+        overrides=overrides,
+        concurrency=concurrency,
+        replay=replay,
+    )
+    view = ProgressView(console(stderr=True), enabled=fmt is DiffFormat.text)
     with open_store(project, db) as store:
-        for suite in chosen:
-            # Fail fast, before spending; a suite added since the base has no baseline there yet.
-            base_set = base_caseset(project.root, store, suite.name, base, allow_new_suite=True)
-            view = ProgressView(err, enabled=fmt is DiffFormat.text)
-
-            def on_start(run_id: str, total: int, s: str = suite.name, v: ProgressView = view) -> None:
-                v.start(f"{s} ({run_id})", total)
-
-            try:
-                outcome = run_suite(
-                    project,
-                    store,
-                    RunRequest(suite=suite, concurrency=concurrency, replay=replay),
-                    on_start=on_start,
-                    on_progress=view.update,
-                )
-            finally:
-                view.stop()
-            result = compute(base_set, run_caseset(store, outcome.run_id), pairs=_pairs(pair))
-            thresholds = merge_thresholds(project.settings.gate, suite.gate, overrides)
-            items.append((result, gate_verdict(result, thresholds)))
-    _emit(items, fmt, junit, full)
-    failed = [r.suite for r, v in items if v is not None and not v.passed]
-    if failed:
-        raise GateFailed(f"gate failed for {', '.join(failed)}")
+        outcome = run_gate(
+            project,
+            store,
+            request,
+            on_start=lambda suite, run_id, total: view.start(f"{suite} ({run_id})", total),
+            on_progress=view.update,
+            on_end=lambda suite: view.stop(),
+        )
+    _emit(outcome.items(), fmt, junit, full)
+    if outcome.failed:
+        raise GateFailed(f"gate failed for {', '.join(outcome.failed)}")

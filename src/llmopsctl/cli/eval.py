@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import functools
-import json
-import time
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -19,7 +17,7 @@ if TYPE_CHECKING:
 
     from llmopsctl.cost.budgets import Alert
     from llmopsctl.cost.estimate import CostEstimate
-    from llmopsctl.engine.runner import RunOutcome
+    from llmopsctl.engine.runner import RunOutcome, RunRequest
     from llmopsctl.project.model import Project
     from llmopsctl.store import Store
 
@@ -67,9 +65,10 @@ def eval_command(
 ) -> None:
     """Run every prompt x model x case of the suites, score the outputs and store them with provenance."""
     from llmopsctl.engine.plan import Filters, parse_shard, select_suites
-    from llmopsctl.engine.runner import RunRequest, run_suite
-    from llmopsctl.report.format import jsonable
-    from llmopsctl.report.terminal import ProgressView, console, summary_table
+    from llmopsctl.engine.resume import find_resume
+    from llmopsctl.engine.runner import RunRequest
+    from llmopsctl.report.eval_summary import dumps_summary, footer
+    from llmopsctl.report.terminal import console, summary_table
 
     if record and replay:
         raise UsageError("--record and --replay exclude each other")
@@ -77,18 +76,12 @@ def eval_command(
     out = console()
     err = console(stderr=True)
     with open_store(project, db) as store:
+        resumed = None
         if resume:
             if suites:
                 raise UsageError("--resume takes no suite names: the run knows its suite")
-            run = store.get_run(resume)
-            if run is None:
-                raise UsageError(
-                    f"no run {resume!r} in the results database", hint="see `llmopsctl runs list`"
-                )
-            suites = [run["suite"]]
-        chosen = select_suites(project, suites or [])
-        if resume and len(chosen) != 1:
-            raise UsageError("--resume takes exactly one run")
+            resumed = find_resume(project, store, resume)
+        chosen = [resumed.suite] if resumed is not None else select_suites(project, suites or [])
         filters = Filters(
             prompts=tuple(prompt),
             models=tuple(model),
@@ -101,7 +94,6 @@ def eval_command(
         )
         outcomes: list[RunOutcome] = []
         for suite in chosen:
-            view = ProgressView(err, enabled=not quiet and not as_json)
             request = RunRequest(
                 suite=suite,
                 filters=filters,
@@ -109,62 +101,55 @@ def eval_command(
                 use_cache=not no_cache,
                 record=record,
                 replay=replay,
-                resume=resume,
+                resume=resumed,
                 max_cost=Decimal(str(max_cost)) if max_cost is not None else None,
                 environment=env,
             )
-            started: list[str] = []
-
-            def on_start(
-                run_id: str, total: int, s: str = suite.name, v: ProgressView = view, ids: list[str] = started
-            ) -> None:
-                ids.append(run_id)
-                v.start(f"{s} ({run_id})", total)
-
-            try:
-                outcome = run_suite(
-                    project,
-                    store,
-                    request,
-                    on_start=on_start,
-                    on_progress=view.update,
-                    on_estimate=functools.partial(_print_estimate, err, suite.name),
-                )
-            except KeyboardInterrupt:
-                view.stop()
-                run_id = started[0] if started else "RUN_ID"
-                err.print(
-                    "[yellow]interrupted: results so far are saved; "
-                    f"finish with `llmopsctl eval --resume {run_id}`"
-                )
-                raise
-            finally:
-                view.stop()
+            outcome = _run_one(project, store, request, err, show_progress=not quiet and not as_json)
             outcomes.append(outcome)
             if not as_json:
                 out.print(summary_table(suite.name, outcome.run_id, store.summary(outcome.run_id)))
-                _footer(out, outcome)
+                out.print(footer(outcome))
         alerts = _budget_alerts(project, store)
         if as_json:
-            typer.echo(json.dumps(jsonable(_json(outcomes)), indent=2, sort_keys=True))
-        for alert in alerts:
-            err.print(f"[yellow]budget alert: {alert.message}[/yellow]")
-            if alert.warning:
-                err.print(f"[yellow]warning: {alert.warning}[/yellow]")
-    capped = [o for o in outcomes if o.status == "aborted" and o.progress.stopped]
-    if capped:
-        names = ", ".join(f"{o.run_id} ({o.progress.stopped})" for o in capped)
-        raise CostCapExceeded(
-            f"stopped early: {names}",
-            hint="what ran is saved; finish with `llmopsctl eval --resume RUN_ID --max-cost USD` (higher)",
+            typer.echo(dumps_summary(outcomes))
+        _print_alerts(err, alerts)
+    _raise_unfinished(outcomes)
+
+
+def _run_one(
+    project: Project, store: Store, request: RunRequest, err: Console, *, show_progress: bool
+) -> RunOutcome:
+    """Run one suite with its progress on stderr; on Ctrl-C, say how to finish the run."""
+    from llmopsctl.engine.runner import run_suite
+    from llmopsctl.report.terminal import ProgressView
+
+    name = request.suite.name
+    view = ProgressView(err, enabled=show_progress)
+    started: list[str] = []
+
+    def on_start(run_id: str, total: int) -> None:
+        started.append(run_id)
+        view.start(f"{name} ({run_id})", total)
+
+    try:
+        return run_suite(
+            project,
+            store,
+            request,
+            on_start=on_start,
+            on_progress=view.update,
+            on_estimate=functools.partial(_print_estimate, err, name),
         )
-    incomplete = [o for o in outcomes if o.status != "complete"]
-    if incomplete:
-        names = ", ".join(f"{o.run_id} ({o.progress.errors} errors)" for o in incomplete)
-        raise RunIncomplete(
-            f"not every case completed: {names}",
-            hint="`llmopsctl runs show RUN_ID --failed` lists them; `llmopsctl eval --resume RUN_ID` retries",
+    except KeyboardInterrupt:
+        view.stop()
+        run_id = started[0] if started else "RUN_ID"
+        err.print(
+            f"[yellow]interrupted: results so far are saved; finish with `llmopsctl eval --resume {run_id}`"
         )
+        raise
+    finally:
+        view.stop()
 
 
 def _print_estimate(err: Console, suite: str, estimate: CostEstimate) -> None:
@@ -182,55 +167,26 @@ def _budget_alerts(project: Project, store: Store) -> list[Alert]:
     return check_alerts(store, project.settings.budgets, datetime.now(timezone.utc))
 
 
-def _footer(out: Console, outcome: RunOutcome) -> None:
-    from llmopsctl.core.format import money
-    from llmopsctl.report.terminal import known_cost
-
-    p = outcome.progress
-    elapsed = max(time.monotonic() - p.started, 0.0)
-    parts = [
-        f"{p.done} calls in {elapsed:.1f}s",
-        f"{p.passed} passed",
-        f"{p.failed} failed",
-        f"{p.errors} errors",
-        f"{p.cached} cached",
-        f"cost {money(known_cost(p), unknown=p.unknown_cost)}",
-    ]
-    if outcome.skipped:
-        parts.insert(0, f"resumed ({outcome.skipped} already done)")
-    out.print(" · ".join(parts))
+def _print_alerts(err: Console, alerts: list[Alert]) -> None:
+    for alert in alerts:
+        err.print(f"[yellow]budget alert: {alert.message}[/yellow]")
+        if alert.warning:
+            err.print(f"[yellow]warning: {alert.warning}[/yellow]")
 
 
-def _json(outcomes: list[RunOutcome]) -> dict[str, Any]:
-    from llmopsctl.report.terminal import known_cost
-
-    runs = []
-    for o in outcomes:
-        p = o.progress
-        runs.append(
-            {
-                "run_id": o.run_id,
-                "suite": o.suite,
-                "status": o.status,
-                "cases": p.done,
-                "passed": p.passed,
-                "failed": p.failed,
-                "errors": p.errors,
-                "cached": p.cached,
-                "cost_usd": known_cost(p),
-                "unknown_cost": p.unknown_cost,
-                "input_tokens": p.input_tokens,
-                "output_tokens": p.output_tokens,
-            }
+def _raise_unfinished(outcomes: list[RunOutcome]) -> None:
+    """Exit non-zero when a run stopped at its cost cap or did not complete every case."""
+    capped = [o for o in outcomes if o.status == "aborted" and o.progress.stopped]
+    if capped:
+        names = ", ".join(f"{o.run_id} ({o.progress.stopped})" for o in capped)
+        raise CostCapExceeded(
+            f"stopped early: {names}",
+            hint="what ran is saved; finish with `llmopsctl eval --resume RUN_ID --max-cost USD` (higher)",
         )
-    return {
-        "run_id": runs[0]["run_id"] if len(runs) == 1 else [r["run_id"] for r in runs],
-        "cases": sum(r["cases"] for r in runs),
-        "passed": sum(r["passed"] for r in runs),
-        "failed": sum(r["failed"] for r in runs),
-        "errors": sum(r["errors"] for r in runs),
-        "cost_usd": None
-        if all(r["cost_usd"] is None for r in runs)
-        else sum(r["cost_usd"] or 0 for r in runs),
-        "runs": runs,
-    }
+    incomplete = [o for o in outcomes if o.status != "complete"]
+    if incomplete:
+        names = ", ".join(f"{o.run_id} ({o.progress.errors} errors)" for o in incomplete)
+        raise RunIncomplete(
+            f"not every case completed: {names}",
+            hint="`llmopsctl runs show RUN_ID --failed` lists them; `llmopsctl eval --resume RUN_ID` retries",
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,22 @@ class GateVerdict:
     thresholds: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Findings:
+    """What one check found: reasons to fail the gate, and notes on what passed or could not be checked."""
+
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _fail(reason: str) -> Findings:
+    return Findings(reasons=[reason])
+
+
+def _note(note: str) -> Findings:
+    return Findings(notes=[note])
+
+
 # With no thresholds configured anywhere, a gate still fails on a statistically significant drop.
 DEFAULT_THRESHOLDS = GateThresholds(significance=0.05)
 
@@ -30,77 +47,140 @@ def merge_thresholds(*layers: GateThresholds) -> GateThresholds:
 
 
 def gate_verdict(result: DiffResult, thresholds: GateThresholds) -> GateVerdict:
-    agg = result.aggregate
+    """Apply every threshold in turn; the gate passes when none of them gives a reason to fail."""
     verdict = GateVerdict(result.suite, True, thresholds=thresholds.to_dict())
-    fail, note = verdict.reasons.append, verdict.notes.append
-    alpha = thresholds.significance
-    if not result.base.cases:
-        note(f"{result.base.label}: only absolute thresholds (min_pass_rate, max_p95_latency_ms) apply")
-    regressed = result.by_status("regressed")
-    flaky = result.by_status("flaky")
-
-    def significant(p: float | None) -> bool:
-        return alpha is None or (p is not None and p < alpha)
-
-    limit = thresholds.max_regressions
-    if limit is not None:
-        if len(regressed) > limit:
-            names = ", ".join(c.key for c in regressed[:10]) + (" ..." if len(regressed) > 10 else "")
-            fail(f"{len(regressed)} regressed case(s), more than max_regressions={limit}: {names}")
-        else:
-            note(f"{len(regressed)} regressed case(s) (max_regressions={limit})")
-    minimum = thresholds.min_pass_rate
-    if minimum is not None:
-        rate = agg.pass_rate_head
-        if rate is None:
-            fail("no case completed, so the pass rate is unknown")
-        elif rate < minimum:
-            fail(f"pass rate {rate:.1%} is below min_pass_rate={minimum:.0%}")
-        else:
-            note(f"pass rate {rate:.1%} (min_pass_rate={minimum:.0%})")
-    if alpha is not None and agg.pass_rate_base is not None and agg.pass_rate_head is not None:
-        dropped = agg.pass_rate_head < agg.pass_rate_base
-        if dropped and significant(agg.mcnemar_p):
-            fail(
-                f"pass rate fell from {agg.pass_rate_base:.1%} to {agg.pass_rate_head:.1%}, significant at "
-                f"{alpha} (exact McNemar p={agg.mcnemar_p:.3g}, "
-                f"{agg.discordant_lost} lost, {agg.discordant_gained} gained)"
-            )
-        elif dropped:
-            note(
-                f"pass rate fell {agg.pass_rate_base:.1%} -> {agg.pass_rate_head:.1%}, "
-                f"not significant (p={agg.mcnemar_p:.3g})"
-            )
-    max_drop = thresholds.max_score_drop
-    if max_drop is not None and agg.score_diff is not None:
-        drop = -agg.score_diff
-        if drop > max_drop and significant(agg.score_p):
-            p_text = f", permutation p={agg.score_p:.3g}" if agg.score_p is not None else ""
-            fail(f"mean score fell by {drop:.3f}, more than max_score_drop={max_drop}{p_text}")
-        elif drop > max_drop:
-            note(f"mean score fell by {drop:.3f} but not significantly (p={agg.score_p:.3g})")
-    max_cost = thresholds.max_cost_increase_pct
-    if max_cost is not None:
-        increase = agg.cost_increase_pct
-        if increase is None:
-            note("cost change unknown (a side has calls without a price)")
-        elif increase > max_cost:
-            fail(f"cost rose {increase:.1f}%, more than max_cost_increase_pct={max_cost}")
-    max_p95 = thresholds.max_p95_latency_ms
-    if max_p95 is not None:
-        if agg.p95_head is None:
-            note("p95 latency unknown (every call was answered from the cache)")
-        elif agg.p95_head > max_p95:
-            fail(f"p95 latency {agg.p95_head:.0f} ms is above max_p95_latency_ms={max_p95}")
-    if flaky:
-        if thresholds.allow_flaky is not False:
-            note(f"{len(flaky)} flaky case(s) (repeats disagree); flaky cases alone never fail the gate")
-        else:
-            fail(
-                f"{len(flaky)} flaky case(s) and allow_flaky is false: {', '.join(c.key for c in flaky[:10])}"
-            )
-    errors = result.by_status("error")
-    if errors:
-        fail(f"{len(errors)} case(s) errored on every repeat: {', '.join(c.key for c in errors[:10])}")
+    for check in CHECKS:
+        findings = check(result, thresholds)
+        verdict.reasons += findings.reasons
+        verdict.notes += findings.notes
     verdict.passed = not verdict.reasons
     return verdict
+
+
+def _significant(p: float | None, alpha: float | None) -> bool:
+    """Whether a change with p-value `p` counts: always without a significance level, else when p < alpha."""
+    return alpha is None or (p is not None and p < alpha)
+
+
+def check_base(result: DiffResult, thresholds: GateThresholds) -> Findings:
+    """A base without cases (a suite new since the base) leaves only the absolute thresholds to check."""
+    if not result.base.cases:
+        return _note(
+            f"{result.base.label}: only absolute thresholds (min_pass_rate, max_p95_latency_ms) apply"
+        )
+    return Findings()
+
+
+def check_regressions(result: DiffResult, thresholds: GateThresholds) -> Findings:
+    limit = thresholds.max_regressions
+    if limit is None:
+        return Findings()
+    regressed = result.by_status("regressed")
+    if len(regressed) > limit:
+        names = ", ".join(c.key for c in regressed[:10]) + (" ..." if len(regressed) > 10 else "")
+        return _fail(f"{len(regressed)} regressed case(s), more than max_regressions={limit}: {names}")
+    return _note(f"{len(regressed)} regressed case(s) (max_regressions={limit})")
+
+
+def check_pass_rate(result: DiffResult, thresholds: GateThresholds) -> Findings:
+    minimum = thresholds.min_pass_rate
+    if minimum is None:
+        return Findings()
+    rate = result.aggregate.pass_rate_head
+    if rate is None:
+        return _fail("no case completed, so the pass rate is unknown")
+    if rate < minimum:
+        return _fail(f"pass rate {rate:.1%} is below min_pass_rate={minimum:.0%}")
+    return _note(f"pass rate {rate:.1%} (min_pass_rate={minimum:.0%})")
+
+
+def check_pass_rate_drop(result: DiffResult, thresholds: GateThresholds) -> Findings:
+    """A fall of the pass rate fails when the exact McNemar test finds it significant at `significance`."""
+    agg = result.aggregate
+    alpha = thresholds.significance
+    if alpha is None or agg.pass_rate_base is None or agg.pass_rate_head is None:
+        return Findings()
+    dropped = agg.pass_rate_head < agg.pass_rate_base
+    if not dropped:
+        return Findings()
+    if _significant(agg.mcnemar_p, alpha):
+        return _fail(
+            f"pass rate fell from {agg.pass_rate_base:.1%} to {agg.pass_rate_head:.1%}, significant at "
+            f"{alpha} (exact McNemar p={agg.mcnemar_p:.3g}, "
+            f"{agg.discordant_lost} lost, {agg.discordant_gained} gained)"
+        )
+    return _note(
+        f"pass rate fell {agg.pass_rate_base:.1%} -> {agg.pass_rate_head:.1%}, "
+        f"not significant (p={agg.mcnemar_p:.3g})"
+    )
+
+
+def check_score_drop(result: DiffResult, thresholds: GateThresholds) -> Findings:
+    agg = result.aggregate
+    max_drop = thresholds.max_score_drop
+    if max_drop is None or agg.score_diff is None:
+        return Findings()
+    drop = -agg.score_diff
+    if drop <= max_drop:
+        return Findings()
+    if _significant(agg.score_p, thresholds.significance):
+        p_text = f", permutation p={agg.score_p:.3g}" if agg.score_p is not None else ""
+        return _fail(f"mean score fell by {drop:.3f}, more than max_score_drop={max_drop}{p_text}")
+    return _note(f"mean score fell by {drop:.3f} but not significantly (p={agg.score_p:.3g})")
+
+
+def check_cost(result: DiffResult, thresholds: GateThresholds) -> Findings:
+    max_cost = thresholds.max_cost_increase_pct
+    if max_cost is None:
+        return Findings()
+    increase = result.aggregate.cost_increase_pct
+    if increase is None:
+        return _note("cost change unknown (a side has calls without a price)")
+    if increase > max_cost:
+        return _fail(f"cost rose {increase:.1f}%, more than max_cost_increase_pct={max_cost}")
+    return Findings()
+
+
+def check_latency(result: DiffResult, thresholds: GateThresholds) -> Findings:
+    max_p95 = thresholds.max_p95_latency_ms
+    if max_p95 is None:
+        return Findings()
+    p95 = result.aggregate.p95_head
+    if p95 is None:
+        return _note("p95 latency unknown (every call was answered from the cache)")
+    if p95 > max_p95:
+        return _fail(f"p95 latency {p95:.0f} ms is above max_p95_latency_ms={max_p95}")
+    return Findings()
+
+
+def check_flaky(result: DiffResult, thresholds: GateThresholds) -> Findings:
+    flaky = result.by_status("flaky")
+    if not flaky:
+        return Findings()
+    if thresholds.allow_flaky is not False:
+        return _note(f"{len(flaky)} flaky case(s) (repeats disagree); flaky cases alone never fail the gate")
+    return _fail(
+        f"{len(flaky)} flaky case(s) and allow_flaky is false: {', '.join(c.key for c in flaky[:10])}"
+    )
+
+
+def check_errors(result: DiffResult, thresholds: GateThresholds) -> Findings:
+    """Cases that errored on every repeat always fail the gate, whatever the thresholds."""
+    errors = result.by_status("error")
+    if not errors:
+        return Findings()
+    return _fail(f"{len(errors)} case(s) errored on every repeat: {', '.join(c.key for c in errors[:10])}")
+
+
+# In the order their reasons and notes are listed.
+CHECKS: tuple[Callable[[DiffResult, GateThresholds], Findings], ...] = (
+    check_base,
+    check_regressions,
+    check_pass_rate,
+    check_pass_rate_drop,
+    check_score_drop,
+    check_cost,
+    check_latency,
+    check_flaky,
+    check_errors,
+)

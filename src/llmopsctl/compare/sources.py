@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from llmopsctl.compare.baseline import baseline_path, loads
 from llmopsctl.compare.caseset import CaseSet, from_results
+from llmopsctl.engine.plan import select_suites
 from llmopsctl.errors import UsageError
+from llmopsctl.project.model import Project
 from llmopsctl.store import Store
 
 WORKTREE = "baseline"
@@ -62,6 +65,21 @@ def latest_caseset(store: Store, suite: str) -> CaseSet:
     if notes:
         caseset.label += f" ({'; '.join(notes)})"
     return caseset
+
+
+def head_casesets(project: Project, store: Store, suites: Sequence[str], head: str | None) -> list[CaseSet]:
+    """The head sides of `diff`: run `head`, else each named suite's latest run (see latest_caseset); with
+    no names, every suite that has a run."""
+    if head:
+        return [run_caseset(store, head)]
+    heads = [
+        latest_caseset(store, suite.name)
+        for suite in select_suites(project, list(suites))
+        if suites or store.latest_run(suite.name, status=None) is not None
+    ]
+    if not heads:
+        raise UsageError("nothing to compare: no suite has a run", hint="run `llmopsctl eval` first")
+    return heads
 
 
 def _suite_is_new(root: Path, suite: str, ref: str) -> bool:

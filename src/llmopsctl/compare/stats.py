@@ -21,7 +21,7 @@ last bits of bootstrap bounds may differ between versions) and avoid per-element
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from llmopsctl.compare.distributions import (
@@ -125,6 +125,27 @@ def compare_paired(
     ``seed`` makes the resampling reproducible. Raises ``ValueError`` for no pairs or mismatched
     lengths.
     """
+    _check_pairs(base, head, passed_base, passed_head, confidence)
+    result = _compare_scores(
+        _finite_floats(base, "base scores"),
+        _finite_floats(head, "head scores"),
+        confidence=confidence,
+        seed=seed,
+        resamples=resamples,
+        permutations=permutations,
+    )
+    if passed_base is None or passed_head is None:
+        return result
+    return _with_outcomes(result, passed_base, passed_head)
+
+
+def _check_pairs(
+    base: Sequence[float],
+    head: Sequence[float],
+    passed_base: Sequence[bool] | None,
+    passed_head: Sequence[bool] | None,
+    confidence: float,
+) -> None:
     _check_confidence(confidence)
     if len(base) != len(head):
         raise ValueError(f"base and head must pair up: {len(base)} vs {len(head)} values")
@@ -132,23 +153,30 @@ def compare_paired(
         raise ValueError("compare_paired needs at least one pair")
     if (passed_base is None) != (passed_head is None):
         raise ValueError("give pass/fail outcomes for both sides or for neither")
-    base_values = _finite_floats(base, "base scores")
-    head_values = _finite_floats(head, "head scores")
-    diffs = [h - b for b, h in zip(base_values, head_values, strict=True)]
-    n = len(diffs)
-    mean_base, mean_head = _mean(base_values), _mean(head_values)
-    result = PairedComparison(
-        n=n,
+
+
+def _compare_scores(
+    base: list[float], head: list[float], *, confidence: float, seed: int, resamples: int, permutations: int
+) -> PairedComparison:
+    """The score half of :func:`compare_paired`: means, bootstrap CI, permutation test and d_z."""
+    diffs = [h - b for b, h in zip(base, head, strict=True)]
+    return PairedComparison(
+        n=len(diffs),
         confidence=confidence,
-        mean_base=mean_base,
-        mean_head=mean_head,
+        mean_base=_mean(base),
+        mean_head=_mean(head),
         mean_diff=_mean(diffs),
         diff_ci=paired_bootstrap_ci(diffs, confidence=confidence, resamples=resamples, seed=seed),
         p_value=paired_permutation_test(diffs, resamples=permutations, seed=seed),
         effect_size=cohens_dz(diffs),
     )
-    if passed_base is None or passed_head is None:
-        return result
+
+
+def _with_outcomes(
+    result: PairedComparison, passed_base: Sequence[bool], passed_head: Sequence[bool]
+) -> PairedComparison:
+    """`result` with the pass/fail half of :func:`compare_paired`: pass rates, Wilson intervals, McNemar."""
+    n = result.n
     if len(passed_base) != n or len(passed_head) != n:
         raise ValueError(
             f"pass/fail outcomes must pair up with the {n} scores: "
@@ -159,19 +187,12 @@ def compare_paired(
     lost = sum(1 for x, y in zip(passed_base, passed_head, strict=True) if x and not y)
     gained = sum(1 for x, y in zip(passed_base, passed_head, strict=True) if y and not x)
     rate_base, rate_head = pass_base / n, pass_head / n
-    return PairedComparison(
-        n=result.n,
-        confidence=result.confidence,
-        mean_base=result.mean_base,
-        mean_head=result.mean_head,
-        mean_diff=result.mean_diff,
-        diff_ci=result.diff_ci,
-        p_value=result.p_value,
-        effect_size=result.effect_size,
+    return replace(
+        result,
         pass_rate_base=rate_base,
         pass_rate_head=rate_head,
-        pass_ci_base=wilson_interval(pass_base, n, confidence),
-        pass_ci_head=wilson_interval(pass_head, n, confidence),
+        pass_ci_base=wilson_interval(pass_base, n, result.confidence),
+        pass_ci_head=wilson_interval(pass_head, n, result.confidence),
         b=lost,
         c=gained,
         mcnemar_p=mcnemar_exact(lost, gained),

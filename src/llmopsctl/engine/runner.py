@@ -22,8 +22,9 @@ from llmopsctl.engine.execute import Executor
 from llmopsctl.engine.limits import ModelLimits
 from llmopsctl.engine.model_runtime import ModelRuntime
 from llmopsctl.engine.options import RunOptions
-from llmopsctl.engine.plan import Filters, Plan, plan_suite
+from llmopsctl.engine.plan import Filters, Plan, WorkItem, plan_suite
 from llmopsctl.engine.progress import Progress
+from llmopsctl.engine.resume import Resume
 from llmopsctl.errors import ConfigError, CostCapExceeded, LlmopsError, UsageError
 from llmopsctl.project.model import Project
 from llmopsctl.providers.base import ModelSpec, Provider
@@ -49,7 +50,7 @@ class RunRequest:
     use_cache: bool = True
     record: bool = False
     replay: bool = False
-    resume: str | None = None  # run id
+    resume: Resume | None = None  # the run to finish (find_resume); the same suite
     max_cost: Decimal | None = None  # USD; the suite's `max_cost` applies when unset
     environment: str | None = None  # e.g. dev, staging, ci: recorded with the results
 
@@ -230,73 +231,90 @@ def run_suite(
     on_progress: Callable[[Progress], None] | None = None,
     on_estimate: Callable[[CostEstimate], None] | None = None,
 ) -> RunOutcome:
-    suite = request.suite
-    filters = request.filters
-    run_id = request.resume
-    done: set[str] = set()
-    previous: dict[str, Any] | None = None
-    if run_id is not None:
-        previous = store.get_run(run_id)
-        if previous is None:
-            raise UsageError(
-                f"no run {run_id!r} in {project.db_path}", hint="`llmopsctl runs list` shows the runs"
-            )
-        if previous["suite"] != suite.name:
-            raise UsageError(f"run {run_id} is of suite {previous['suite']!r}, not {suite.name!r}")
-        args = previous.get("args") or {}
-        filters = Filters.from_dict(args.get("filters") or {})
-        if args.get("cache") is False:  # a run started with --no-cache resumes without the cache too
-            request.use_cache = False
-        done = store.done_item_keys(run_id)
+    suite, resume = request.suite, request.resume
+    if resume is not None and resume.suite.name != suite.name:
+        raise UsageError(f"run {resume.run_id} is of suite {resume.suite.name!r}, not {suite.name!r}")
+    filters = resume.filters if resume is not None else request.filters
+    done = store.done_item_keys(resume.run_id) if resume is not None else set()
     plan = plan_suite(project, suite, filters)
-    if previous is not None:
-        _check_unchanged(previous, plan)
+    if resume is not None:
+        resume.check_unchanged(plan)
     cassette: Cassette | None = None
     if request.replay or request.record:
         cassette = Cassette(cassette_path(project, suite.name))
     runtimes, secrets = build_runtimes(project, plan, cassette if request.replay else None)
+    options = _options(project, request, cassette, secrets)
+    if resume is None:
+        run_id = new_run_id()
+        store.create_run(_run_row(project, suite, run_id, plan, filters, request))
+    else:
+        run_id = resume.run_id
+    executor = Executor(run_id, store, runtimes, options, on_progress)
+    if options.max_cost is not None:
+        todo = (item for item in plan.items() if item.item_key not in done)
+        _check_estimate(executor, todo, options.max_cost, created=resume is None, on_estimate=on_estimate)
+    if resume is not None:  # only now: a resume refused by its cap leaves the run as it was
+        store.update_run(run_id, status="running", finished_at=None)
+    remaining = max(plan.size - len(done), 0)
+    if on_start is not None:
+        on_start(run_id, remaining)
+    todo = (item for item in plan.items() if item.item_key not in done)
+    status, progress = _execute_run(executor, todo, remaining)
+    return RunOutcome(run_id, suite.name, status, progress, plan.size, len(done))
+
+
+def _options(
+    project: Project, request: RunRequest, cassette: Cassette | None, secrets: list[str]
+) -> RunOptions:
+    """The run's options from the request, the suite and llmops.yaml (and the run a resume finishes)."""
     defaults = project.settings.defaults
-    options = RunOptions(
-        concurrency=request.concurrency or suite.concurrency or defaults.concurrency,
-        use_cache=request.use_cache and not request.replay,
+    resume = request.resume
+    use_cache = request.use_cache and (resume is None or resume.use_cache)
+    return RunOptions(
+        concurrency=request.concurrency or request.suite.concurrency or defaults.concurrency,
+        use_cache=use_cache and not request.replay,
         cache_ttl_s=defaults.cache_ttl_s,
         backoff_s=defaults.backoff_s,
         cassette=cassette if request.record else None,
         secrets=secrets,
-        max_cost=_cap(request, suite),
+        max_cost=_cap(request, request.suite),
         root=str(project.root),
-        environment=_environment(project, request, previous),
-        fresh=run_id is None,
+        environment=_environment(project, request),
+        fresh=resume is None,
     )
-    created = run_id is None
-    if run_id is None:
-        run_id = new_run_id()
-        store.create_run(_run_row(project, suite, run_id, plan, filters, request))
-    todo = (item for item in plan.items() if item.item_key not in done)
-    remaining = max(plan.size - len(done), 0)
-    executor = Executor(run_id, store, runtimes, options, on_progress)
-    if options.max_cost is not None:
-        estimate = executor.estimate(item for item in plan.items() if item.item_key not in done)
-        if on_estimate is not None:
-            on_estimate(estimate)
-        if estimate.amount > options.max_cost:
-            if created:
-                store.update_run(
-                    run_id, status="aborted", note="cost cap: estimate over the cap, nothing sent"
-                )
-            raise CostCapExceeded(
-                f"the run would cost about {money(estimate.amount, 'estimate')}, over its cap of "
-                f"{money(options.max_cost, 'as_held')} ({estimate.explanation})",
-                hint="raise --max-cost (or the suite's max_cost), or run fewer cases with --sample/--case",
+
+
+def _check_estimate(
+    executor: Executor,
+    todo: Iterable[WorkItem],
+    cap: Decimal,
+    *,
+    created: bool,
+    on_estimate: Callable[[CostEstimate], None] | None,
+) -> None:
+    """Refuse a run whose calls still to make would cost more than its cap, before sending any."""
+    estimate = executor.estimate(todo)
+    if on_estimate is not None:
+        on_estimate(estimate)
+    if estimate.amount > cap:
+        if created:
+            executor.store.update_run(
+                executor.run_id, status="aborted", note="cost cap: estimate over the cap, nothing sent"
             )
-    if not created:  # only now: a resume refused by its cap leaves the run as it was
-        store.update_run(run_id, status="running", finished_at=None)
-    if on_start is not None:
-        on_start(run_id, remaining)
+        raise CostCapExceeded(
+            f"the run would cost about {money(estimate.amount, 'estimate')}, over its cap of "
+            f"{money(cap, 'as_held')} ({estimate.explanation})",
+            hint="raise --max-cost (or the suite's max_cost), or run fewer cases with --sample/--case",
+        )
+
+
+def _execute_run(executor: Executor, todo: Iterable[WorkItem], total: int) -> tuple[str, Progress]:
+    """Make the calls and record how the run ended, whatever ends it; the status and the progress."""
+    store, options = executor.store, executor.options
     status = "aborted"  # unless it completes or is interrupted: an unexpected error stopped it
     note: str | None = None
     try:
-        progress = asyncio.run(_execute(executor, todo, remaining, runtimes))
+        progress = asyncio.run(_execute(executor, todo, total, executor.runtimes))
         if progress.stopped:
             status, note = "aborted", progress.stopped
         else:
@@ -306,18 +324,18 @@ def run_suite(
         executor.flush()
         raise
     finally:
-        store.update_run(run_id, status=status, finished_at=datetime.now(timezone.utc), note=note)
+        store.update_run(executor.run_id, status=status, finished_at=datetime.now(timezone.utc), note=note)
         store.checkpoint()
-        if cassette is not None and request.record:
-            cassette.save(secrets)
-    return RunOutcome(run_id, suite.name, status, progress, plan.size, len(done))
+        if options.cassette is not None:
+            options.cassette.save(options.secrets)
+    return status, progress
 
 
-def _environment(project: Project, request: RunRequest, previous: dict[str, Any] | None) -> str | None:
+def _environment(project: Project, request: RunRequest) -> str | None:
     """The run's environment: --env, else the one a resumed run started with; checked against llmops.yaml."""
     name = request.environment
-    if name is None and previous is not None:
-        name = (previous.get("args") or {}).get("environment")
+    if name is None and request.resume is not None:
+        name = request.resume.environment
     declared = project.settings.environments
     if name is not None and declared and name not in declared:
         from llmopsctl.core.suggest import did_you_mean
@@ -327,28 +345,6 @@ def _environment(project: Project, request: RunRequest, previous: dict[str, Any]
             f"(environments in llmops.yaml: {', '.join(declared)})"
         )
     return name
-
-
-def _check_unchanged(previous: dict[str, Any], plan: Plan) -> None:
-    """A resumed run must use the files it started with, or its results would mix two configurations."""
-    recorded = previous.get("hashes") or {}
-    now = {
-        "prompts": {p.name: p.hash for p in plan.prompts},
-        "models": {m.name: m.hash for m in plan.models},
-        "datasets": {d.name: d.hash for d, _ in plan.datasets},
-    }
-    changed = [
-        f"{kind[:-1]} {name!r}"
-        for kind, hashes in now.items()
-        for name, digest in sorted(hashes.items())
-        if (recorded.get(kind) or {}).get(name) not in (None, digest)
-    ]
-    if changed or previous.get("suite_hash") not in (None, plan.suite.hash):
-        what = ", ".join(changed + (["the suite"] if previous.get("suite_hash") != plan.suite.hash else []))
-        raise UsageError(
-            f"cannot resume run {previous['id']}: {what} changed since it started",
-            hint="start a new run with `llmopsctl eval` (or restore the files to resume this one)",
-        )
 
 
 def _cap(request: RunRequest, suite: Suite) -> Decimal | None:

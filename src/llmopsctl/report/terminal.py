@@ -34,7 +34,9 @@ class ProgressView:
         self._label = ""
 
     def start(self, label: str, total: int) -> None:
+        """Show a new run's progress; a view may show several runs, one after the other (stop between)."""
         self._label = label
+        self._last_line = 0.0
         if not self.enabled:
             return
         if self.live:
