@@ -7,7 +7,7 @@ import itertools
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pytest
@@ -36,18 +36,24 @@ COST_PER_CALL = Decimal("0.000024")
 # --- 1. the happy path --------------------------------------------------------------------------------
 
 
-def test_two_models_every_result_with_provenance_and_exact_cost(
-    eval_project: MakeProject, server: FakeLLMServer
-) -> None:
-    from llmopsctl.project.loader import load_project
-
+@pytest.fixture
+def two_models(eval_project: MakeProject, server: FakeLLMServer) -> tuple[Path, dict[str, Any]]:
+    """One eval of 3 cases on the `priced` and `unpriced` models: the project and the eval's JSON summary."""
     root = eval_project(server, cases=3)
-    data = eval_json(root)
+    return root, eval_json(root)
+
+
+def test_two_models_every_case_passes_at_the_exact_cost(two_models: tuple[Path, dict[str, Any]]) -> None:
+    _, data = two_models
     assert (data["cases"], data["passed"], data["failed"], data["errors"]) == (6, 6, 0, 0)
     assert Decimal(str(data["cost_usd"])) == 3 * COST_PER_CALL  # the unpriced model adds nothing, not 0s
-    run_id = data["run_id"]
 
-    rows = results(root, run_id)
+
+def test_every_result_with_provenance_and_exact_cost(two_models: tuple[Path, dict[str, Any]]) -> None:
+    from llmopsctl.project.loader import load_project
+
+    root, data = two_models
+    rows = results(root, data["run_id"])
     assert len(rows) == 6 and len({r["item_key"] for r in rows}) == 6
     project = load_project(root)
     for row in rows:
@@ -66,13 +72,23 @@ def test_two_models_every_result_with_provenance_and_exact_cost(
             assert row["cost_usd"] is None  # unknown, never 0
     assert len({r["response_id"] for r in rows}) == 6
 
+
+def test_the_run_records_its_plan_status_and_content_hashes(two_models: tuple[Path, dict[str, Any]]) -> None:
+    from llmopsctl.project.loader import load_project
+
+    root, data = two_models
+    project = load_project(root)
     run = only_run(root)
-    assert run["id"] == run_id and run["status"] == "complete" and run["planned"] == 6
+    assert run["id"] == data["run_id"] and run["status"] == "complete" and run["planned"] == 6
     assert (run["git_sha"], run["git_branch"], run["git_dirty"]) == (None, None, None)  # not a git repo
     hashes = json.loads(run["hashes"])
     assert hashes["prompts"] == {"ask": project.prompts["ask"].hash}
     assert set(hashes["models"]) == {"priced", "unpriced"}
 
+
+def test_each_case_is_one_authenticated_chat_request(
+    two_models: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
     assert server.count() == 6
     for request in server.requests:
         assert request.path == "/v1/chat/completions"
@@ -80,7 +96,12 @@ def test_two_models_every_result_with_provenance_and_exact_cost(
         assert request.json["model"] in ("gpt-priced", "gpt-unpriced")
         assert [m["role"] for m in request.json["messages"]] == ["system", "user"]
 
-    # the text report: the unpriced model's cost is "?", the priced one's a dollar amount
+
+def test_the_text_report_shows_an_unknown_cost_as_a_question_mark(
+    two_models: tuple[Path, dict[str, Any]],
+) -> None:
+    # the unpriced model's cost is "?", the priced one's a dollar amount
+    root, _ = two_models
     text = cli("-C", root, "eval", "--no-cache")
     assert text.exit_code == 0, text.output
     lines = {ln.split("│")[2].strip(): ln for ln in text.stdout.splitlines() if ln.count("│") > 3}
@@ -191,11 +212,18 @@ def test_recovered_faults_complete_the_run_and_retry_after_is_honoured(
 # --- 4. the response cache -----------------------------------------------------------------------------
 
 
-def test_cache_hits_no_cache_ttl_expiry_stats_and_clear(
-    eval_project: MakeProject, server: FakeLLMServer
-) -> None:
+@pytest.fixture
+def cached(eval_project: MakeProject, server: FakeLLMServer) -> tuple[Path, dict[str, Any]]:
+    """A project of 3 cases on the `priced` model after one eval, which cached its 3 answers: the project
+    and that eval's JSON summary."""
     root = eval_project(server, cases=3, models=[PRICED])
-    first = eval_json(root)
+    return root, eval_json(root)
+
+
+def test_a_second_run_is_answered_from_the_cache_at_no_cost(
+    cached: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
+    root, first = cached
     assert server.count() == 3
 
     again = eval_json(root)
@@ -208,29 +236,50 @@ def test_cache_hits_no_cache_ttl_expiry_stats_and_clear(
     assert all(r["output"] == before[r["case_id"]]["output"] for r in rows)
     assert all(r["response_id"] == before[r["case_id"]]["response_id"] for r in rows)
 
+
+def test_no_cache_calls_the_model_again_and_refreshes_the_entries(
+    cached: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
+    root, _ = cached
     fresh = eval_json(root, "--no-cache")
     assert server.count() == 6 and fresh["runs"][0]["cached"] == 0
     assert not any(r["cached"] for r in results(root, fresh["run_id"]))
 
-    stats = cli("-C", root, "cache", "stats")
+    stats = cli("-C", root, "cache", "stats")  # one entry per request still, not one per call
     assert stats.exit_code == 0 and "3 cached responses: 3 live, 0 expired" in stats.stdout
 
+
+def test_expired_entries_are_asked_again_and_refreshed(
+    cached: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
+    root, _ = cached
     expire_all(root)  # the cache's clock moves on
     assert "0 live, 3 expired" in cli("-C", root, "cache", "stats").stdout
     expired = eval_json(root)
-    assert server.count() == 9 and expired["runs"][0]["cached"] == 0
+    assert server.count() == 6 and expired["runs"][0]["cached"] == 0
     assert "3 cached responses: 3 live, 0 expired" in cli("-C", root, "cache", "stats").stdout  # refreshed
 
+
+def test_cache_clear_expired_removes_the_expired_entries(
+    cached: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
+    root, _ = cached
     expire_all(root)
     cleared = cli("-C", root, "cache", "clear", "--expired")
     assert cleared.exit_code == 0 and "removed 3 cached responses" in cleared.stdout
     assert "0 cached responses" in cli("-C", root, "cache", "stats").stdout
     eval_json(root)
-    assert server.count() == 12
+    assert server.count() == 6
+
+
+def test_cache_clear_removes_the_live_entries(
+    cached: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
+    root, _ = cached
     cleared = cli("-C", root, "cache", "clear")
     assert cleared.exit_code == 0 and "removed 3 cached responses" in cleared.stdout
     eval_json(root)
-    assert server.count() == 15
+    assert server.count() == 6
 
 
 def expire_all(root: Path) -> None:
@@ -273,43 +322,68 @@ def test_repeats_are_separate_samples_and_cached_apart(
 # --- 5. record and replay --------------------------------------------------------------------------------
 
 
-def test_record_then_replay_offline(
-    eval_project: MakeProject, fake_server: StartServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+class Recorded(NamedTuple):
+    root: Path
+    server: FakeLLMServer
+    cassette: Path
+    recorded: bytes  # the cassette as the first recording wrote it
+
+
+@pytest.fixture
+def recorded(eval_project: MakeProject, fake_server: StartServer) -> Recorded:
+    """A project of 3 cases on two models, evaluated once with --record."""
     server = fake_server()
     root = eval_project(server, cases=3)
     eval_json(root, "--record")
     cassette = root / ".llmops" / "cassettes" / "smoke.jsonl"
-    recorded = cassette.read_bytes()
-    entries = [json.loads(line) for line in recorded.decode().splitlines()]
+    return Recorded(root, server, cassette, cassette.read_bytes())
+
+
+@pytest.fixture
+def offline(recorded: Recorded, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The recorded project with its server gone and no API key: only the cassette can answer."""
+    recorded.server.stop()
+    monkeypatch.delenv(KEY_ENV)
+    return recorded.root
+
+
+def test_the_cassette_holds_every_answer_sorted_and_no_secret(recorded: Recorded) -> None:
+    entries = [json.loads(line) for line in recorded.recorded.decode().splitlines()]
     assert len(entries) == 6
     assert all(set(e) == {"key", "model", "messages", "params", "response"} for e in entries)
     assert [e["key"] for e in entries] == sorted(e["key"] for e in entries)
-    assert KEY.encode() not in recorded and b"authorization" not in recorded.lower()
-    assert b"bearer" not in recorded.lower() and b"127.0.0.1" not in recorded
+    assert KEY.encode() not in recorded.recorded and b"authorization" not in recorded.recorded.lower()
+    assert b"bearer" not in recorded.recorded.lower() and b"127.0.0.1" not in recorded.recorded
 
+
+def test_recording_again_writes_the_same_cassette(recorded: Recorded) -> None:
+    root, server, cassette = recorded.root, recorded.server, recorded.cassette
     cassette.unlink()  # recording again, the answers coming from the response cache
     eval_json(root, "--record", "-j", "1")
-    assert cassette.read_bytes() == recorded and server.count() == 6
+    assert cassette.read_bytes() == recorded.recorded and server.count() == 6
     cassette.unlink()  # and from the server, in another order
     eval_json(root, "--record", "--no-cache", "-j", "6")
-    assert cassette.read_bytes() == recorded and server.count() == 12
-    server.stop()
+    assert cassette.read_bytes() == recorded.recorded and server.count() == 12
 
-    both = cli("-C", root, "eval", "--record", "--replay")
+
+def test_record_and_replay_exclude_each_other(recorded: Recorded) -> None:
+    both = cli("-C", recorded.root, "eval", "--record", "--replay")
     assert both.exit_code == 2 and "exclude each other" in both.stderr
 
-    monkeypatch.delenv(KEY_ENV)  # offline: no server, no key
-    replayed = eval_json(root, "--replay")
+
+def test_replay_answers_offline_from_the_cassette(offline: Path) -> None:
+    replayed = eval_json(offline, "--replay")
     assert (replayed["cases"], replayed["passed"], replayed["errors"]) == (6, 6, 0)
-    rows = results(root, replayed["run_id"])
+    rows = results(offline, replayed["run_id"])
     assert all(r["response_model"] == RESPONSE_MODEL and not r["cached"] for r in rows)
 
-    with (root / "datasets" / "golden.jsonl").open("a") as out:
+
+def test_replay_names_a_case_the_cassette_has_no_answer_for(offline: Path) -> None:
+    with (offline / "datasets" / "golden.jsonl").open("a") as out:
         out.write(json.dumps({"id": "q999", "vars": {"word": "new"}, "expected": "new"}) + "\n")
-    missing = eval_json(root, "--replay", "--model", "priced", code=1)
+    missing = eval_json(offline, "--replay", "--model", "priced", code=1)
     assert (missing["passed"], missing["errors"]) == (3, 1)
-    (row,) = [r for r in results(root, missing["run_id"]) if r["error"]]
+    (row,) = [r for r in results(offline, missing["run_id"]) if r["error"]]
     assert row["case_id"] == "q999" and row["error_kind"] == "replay"
     assert "'q999'" in row["error"] and "eval --record" in row["error"]
 
