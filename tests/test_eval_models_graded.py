@@ -82,33 +82,59 @@ def graded_project(eval_project: MakeProject) -> GradedProject:
 # --- llm-judge --------------------------------------------------------------------------------------
 
 
-def test_llm_judge_grades_through_the_engine_priced_apart_and_cached(
-    graded_project: GradedProject, server: FakeLLMServer
-) -> None:
+@pytest.fixture
+def judged_run(graded_project: GradedProject, server: FakeLLMServer) -> tuple[Path, dict[str, Any]]:
+    """One eval graded by `llm-judge` (see `grades`): the project and the eval's JSON summary."""
     root = graded_project(server, LLM_JUDGE)
     data = eval_json(root, code=1)  # q003's unreadable verdict is an error: the run is incomplete
+    return root, data
+
+
+def test_llm_judge_verdicts_pass_and_fail_cases_with_their_reasons(
+    judged_run: tuple[Path, dict[str, Any]],
+) -> None:
+    root, data = judged_run
     assert (data["cases"], data["passed"], data["failed"], data["errors"]) == (3, 1, 1, 1)
     rows = by_case(results(root, data["run_id"]))
     assert rows["q001"]["passed"] is True and rows["q001"]["score"] == pytest.approx(0.9)
     assert rows["q002"]["passed"] is False and rows["q002"]["error"] is None
-    bad = rows["q003"]
+    scores = query(db_path(root), "SELECT * FROM scores WHERE result_id = ?", rows["q001"]["id"])
+    assert scores[0]["scorer"] == "llm-judge" and "repeats the word" in scores[0]["reason"]
+
+
+def test_an_unreadable_verdict_is_asked_for_twice_then_an_error_of_the_case(
+    judged_run: tuple[Path, dict[str, Any]],
+) -> None:
+    root, data = judged_run
+    bad = by_case(results(root, data["run_id"]))["q003"]
     assert bad["passed"] is None and bad["error_kind"] == "scorer"
     assert "judge model 'judge' gave no readable verdict, twice" in bad["error"]
     assert "Looks fine to me" in bad["error"]  # the reply is quoted, shortened
+    calls = judge_calls(root, data["run_id"])
+    assert [c["result_id"] for c in calls].count(bad["id"]) == 2
+
+
+def test_judge_calls_go_through_the_engine_priced_apart_from_the_graded_call(
+    judged_run: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
+    root, data = judged_run
+    rows = by_case(results(root, data["run_id"]))
     # The graded call's cost is its own; the judge's calls are rows of their own, at the judge's price.
     assert all(r["cost_usd"] == GRADED_COST and not r["cached"] for r in rows.values())
     calls = judge_calls(root, data["run_id"])
     assert server.judge_count() == len(calls) == 4  # q001, q002, and q003 asked twice
-    assert [c["result_id"] for c in calls].count(bad["id"]) == 2
     for call in calls:
         assert (call["model_name"], call["model_id"], call["cached"]) == ("judge", "gpt-judge", False)
         assert (call["input_tokens"], call["output_tokens"], call["cached_input_tokens"]) == (100, 20, 40)
         assert call["cost_usd"] == call["cost_nominal_usd"] == JUDGE_COST
         assert call["price_source"] == "override" and call["price_version"]
-    scores = query(db_path(root), "SELECT * FROM scores WHERE result_id = ?", rows["q001"]["id"])
-    assert scores[0]["scorer"] == "llm-judge" and "repeats the word" in scores[0]["reason"]
 
+
+def test_judge_answers_are_cached_like_graded_ones(
+    judged_run: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
     # Again: the graded calls and the judge's come from the cache, at no cost; same verdicts.
+    root, _ = judged_run
     before = server.count()
     again = eval_json(root, code=1)
     assert server.count() == before
