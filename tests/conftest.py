@@ -1,15 +1,17 @@
 """Shared fixtures: a freshly scaffolded quickstart project and a CLI runner for end-to-end tests; the
-environment and fake server of the eval end-to-end tests."""
+environment, fake servers and project writer of the eval end-to-end tests."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
+from eval_helpers import KEY, KEY_ENV, MakeProject, StartServer, write_project
 from fake_llm_server import FakeLLMServer
 from llmopsctl.cli.app import app
 
@@ -60,14 +62,39 @@ def problem_lines(result: Result) -> list[str]:
 def eval_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """For end-to-end eval tests: work in tmp_path (-C changes the working directory; this restores it
     afterwards), with the fake API key that eval_helpers' projects read set."""
-    from eval_helpers import KEY, KEY_ENV
-
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(KEY_ENV, KEY)
 
 
 @pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
+def fake_server() -> Iterator[StartServer]:
+    """Start `FakeLLMServer(ARGS...)` for this test: `fake_server(faults={...})`. Each is stopped when the
+    test ends, or earlier by its `stop()`."""
+    started: list[FakeLLMServer] = []
+
+    def start(*args: Any, **options: Any) -> FakeLLMServer:
+        server = FakeLLMServer(*args, **options).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def eval_project(eval_env: None, tmp_path: Path) -> MakeProject:
+    """Write the eval tests' project (`eval_helpers.write_project`) at tmp_path/proj, in the eval
+    environment: `eval_project(server, cases=3, models=[...])`. Its HTTP models call `server` (none for a
+    project of offline models only); calling it again rewrites the same project's files."""
+
+    def make(server: FakeLLMServer | None = None, **options: Any) -> Path:
+        return write_project(tmp_path / "proj", port=server.port if server else None, **options)
+
+    return make
+
+
+@pytest.fixture
+def server(fake_server: StartServer) -> FakeLLMServer:
     """The fake OpenAI-compatible server, echoing the last user message."""
-    with FakeLLMServer() as fake:
-        yield fake
+    return fake_server()

@@ -1,19 +1,26 @@
 """Helpers for end-to-end tests of `llmopsctl eval` and the commands that read its results: a project
 writer whose models call the fake server (`fake_llm_server`), the model definitions the tests share, and
-in-process CLI calls with readers of the results database. The fixtures (`eval_env`, `server`) are in
-conftest.py.
+in-process CLI calls with readers of the results database. The fixtures (`eval_env`, `server`,
+`fake_server`, `eval_project`) are in conftest.py.
 """
 
 from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typer.testing import CliRunner, Result
+
+if TYPE_CHECKING:
+    from fake_llm_server import FakeLLMServer
+
+# The conftest fixtures' factories: `eval_project(server, **write_project options)`, `fake_server(...)`.
+MakeProject = Callable[..., Path]
+StartServer = Callable[..., "FakeLLMServer"]
 
 # --- a small project using the server -----------------------------------------------------------------
 
@@ -166,3 +173,26 @@ def query(db: Path, sql: str, *params: Any) -> list[dict[str, Any]]:
 def results(root: Path, run_id: str | None = None, db: Path | None = None) -> list[dict[str, Any]]:
     where, params = ("WHERE run_id = ?", [run_id]) if run_id else ("", [])
     return query(db or db_path(root), f"SELECT * FROM results {where} ORDER BY item_key", *params)
+
+
+def by_case(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {r["case_id"]: r for r in rows}
+
+
+def only_run(root: Path) -> dict[str, Any]:
+    """The runs table's one row (asserting there is exactly one)."""
+    (row,) = query(db_path(root), "SELECT * FROM runs")
+    return row
+
+
+def run_row(root: Path, run_id: str) -> dict[str, Any]:
+    (row,) = query(db_path(root), "SELECT * FROM runs WHERE id = ?", run_id)
+    return row
+
+
+def latest_run(root: Path) -> dict[str, Any]:
+    return query(db_path(root), "SELECT * FROM runs ORDER BY started_at DESC LIMIT 1")[0]
+
+
+def judge_calls(root: Path, run_id: str) -> list[dict[str, Any]]:
+    return query(db_path(root), "SELECT * FROM judge_calls WHERE run_id = ? ORDER BY id", run_id)

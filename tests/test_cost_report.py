@@ -304,7 +304,10 @@ def test_judge_call_defaults_and_unknown_keys(store: Store) -> None:
         write_judge_calls(store, [{"model_name": "j"}])
 
 
-def test_replayed_answers_are_their_own_source_and_not_calls(store: Store) -> None:
+@pytest.fixture
+def replays(store: Store) -> dict[str, Any]:
+    """Two replayed answers, and the replayed judge call of one, added to `store` in March; returns
+    March's report totals from before they were."""
     before = cost_report(store, **MARCH).totals
     store.write_results(
         [
@@ -334,17 +337,29 @@ def test_replayed_answers_are_their_own_source_and_not_calls(store: Store) -> No
             }
         ],
     )
-    report = cost_report(store, **MARCH)
-    t = report.totals
+    return before
+
+
+def test_replayed_answers_are_not_calls_tokens_or_spend(store: Store, replays: dict[str, Any]) -> None:
+    before = replays
+    t = cost_report(store, **MARCH).totals
     keys = ("spend", "calls", "input_tokens", "output_tokens", "unknown_cost", "cached_calls")
     assert {k: t[k] for k in keys} == {k: before[k] for k in keys}
     assert (t["cache_savings"], t["passed"], t["cost_per_pass"]) == (D("0.02"), 2, D("0.005"))
     assert t["replayed"] == 3 and before["replayed"] == 0
+
+
+@pytest.mark.usefixtures("replays")
+def test_replayed_answers_are_a_source_of_their_own(store: Store) -> None:
     rows = {r["source"]: r for r in cost_report(store, by=["source"], **MARCH).rows}
     assert list(rows) == ["eval", "judge", "replay"]
     assert (rows["replay"]["calls"], rows["replay"]["replayed"], rows["replay"]["spend"]) == (0, 3, D(0))
     assert rows["replay"]["input_tokens"] == 0 and rows["replay"]["cost_per_pass"] is None
     assert (rows["eval"]["calls"], rows["judge"]["calls"]) == (3, 2)
+
+
+@pytest.mark.usefixtures("replays")
+def test_the_markdown_report_counts_replayed_answers_apart(store: Store) -> None:
     md = render_markdown(cost_report(store, by=["source"], **MARCH))
     assert md.startswith("| source | spend | calls |") and "| replayed |" in md.splitlines()[0]
     assert "| replay | $0 | 0 |" in md
@@ -352,10 +367,19 @@ def test_replayed_answers_are_their_own_source_and_not_calls(store: Store) -> No
     assert "replayed" not in render_markdown(
         cost_report(store, since=datetime(2025, 2, 1), until=MARCH["since"])
     )
+
+
+@pytest.mark.usefixtures("replays")
+def test_json_and_csv_reports_carry_the_replayed_count(store: Store) -> None:
+    report = cost_report(store, **MARCH)
     doc = json.loads(render_json(report))
     assert doc["totals"]["replayed"] == 3
     (csv_row,) = csv.DictReader(io.StringIO(render_csv(report)))
     assert csv_row["replayed"] == "3"
+
+
+@pytest.mark.usefixtures("replays")
+def test_the_monthly_review_counts_replayed_answers_apart(store: Store) -> None:
     review = monthly_review(store, settings(None, {}), parse_month("2025-03"))
     assert review["totals"]["calls"] == 5 and review["totals"]["replayed"] == 3
     assert [s["source"] for s in review["sources"]] == ["eval", "judge", "replay"]

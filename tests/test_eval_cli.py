@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,27 +19,26 @@ from eval_helpers import (
     FLAT_PRICED,
     KEY,
     KEY_ENV,
+    MakeProject,
     ModelDef,
+    StartServer,
     cli,
     db_path,
     eval_json,
+    only_run,
     query,
     results,
-    write_project,
 )
 from fake_llm_server import FakeLLMServer
-
-pytestmark = pytest.mark.usefixtures("eval_env")
-
 
 # --- 3. and 12.: configuration errors --------------------------------------------------------------------
 
 
 def test_missing_api_key_exits_2_naming_the_variable_before_any_request(
-    tmp_path: Path, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+    eval_project: MakeProject, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(KEY_ENV)
-    root = write_project(tmp_path / "proj", port=server.port, cases=3)
+    root = eval_project(server, cases=3)
     result = cli("-C", root, "eval")
     assert result.exit_code == 2
     assert KEY_ENV in result.stderr and "not set" in result.stderr and "Traceback" not in result.output
@@ -47,14 +46,16 @@ def test_missing_api_key_exits_2_naming_the_variable_before_any_request(
     assert query(db_path(root), "SELECT * FROM runs") == []
 
 
-def test_a_broken_project_file_is_listed_with_its_position(tmp_path: Path, server: FakeLLMServer) -> None:
+def test_a_broken_project_file_is_listed_with_its_position(
+    eval_project: MakeProject, server: FakeLLMServer
+) -> None:
     broken = "messages:\n  - role: user\n    content: [unclosed\n"
-    root = write_project(tmp_path / "proj", port=server.port, files={"prompts/ask.yaml": broken})
+    root = eval_project(server, files={"prompts/ask.yaml": broken})
     result = cli("-C", root, "eval")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "prompts/ask.yaml:4:1:" in result.stderr and "YAML" in result.stderr
 
-    root = write_project(root, port=server.port, files={"suites/smoke.yaml": "prompts: [ask]\nmodels: []\n"})
+    root = eval_project(server, files={"suites/smoke.yaml": "prompts: [ask]\nmodels: []\n"})
     result = cli("-C", root, "eval")
     assert result.exit_code == 2 and "the project has 2 problem(s)" in result.stderr
     lines = result.stderr.splitlines()
@@ -65,7 +66,7 @@ def test_a_broken_project_file_is_listed_with_its_position(tmp_path: Path, serve
 
 @pytest.mark.timeout(30)
 def test_a_provider_bug_fails_its_cases_without_hanging_the_run(
-    tmp_path: Path, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+    eval_project: MakeProject, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from llmopsctl.providers.openai import OpenAIProvider
 
@@ -74,7 +75,7 @@ def test_a_provider_bug_fails_its_cases_without_hanging_the_run(
 
     # More cases than the work queue holds and one worker: a worker dying on it left the run waiting forever.
     monkeypatch.setattr(OpenAIProvider, "parse_response", buggy)
-    root = write_project(tmp_path / "proj", port=server.port, cases=300, models=[FLAT_PRICED])
+    root = eval_project(server, cases=300, models=[FLAT_PRICED])
     data = eval_json(root, "-j", "1", code=1)
     assert (data["cases"], data["errors"]) == (300, 300)
     rows = results(root, data["run_id"])
@@ -84,10 +85,10 @@ def test_a_provider_bug_fails_its_cases_without_hanging_the_run(
 
 @pytest.mark.parametrize("bad", ["\r", "\n", " ", "é"])
 def test_an_api_key_that_cannot_be_sent_is_refused_without_showing_it(
-    tmp_path: Path, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch, bad: str
+    eval_project: MakeProject, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch, bad: str
 ) -> None:
     monkeypatch.setenv(KEY_ENV, KEY + bad)  # e.g. read from a file with Windows line ends
-    root = write_project(tmp_path / "proj", port=server.port, cases=2)
+    root = eval_project(server, cases=2)
     result = cli("-C", root, "eval")
     assert result.exit_code == 2 and KEY_ENV in result.stderr and "Traceback" not in result.output
     assert KEY.removeprefix("sk-") not in result.output and server.count() == 0
@@ -95,7 +96,7 @@ def test_an_api_key_that_cannot_be_sent_is_refused_without_showing_it(
 
 @pytest.mark.timeout(30)
 def test_an_engine_crash_stops_the_run_with_an_error_instead_of_hanging(
-    tmp_path: Path, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+    eval_project: MakeProject, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from llmopsctl.engine.execute import Executor
 
@@ -103,18 +104,18 @@ def test_an_engine_crash_stops_the_run_with_an_error_instead_of_hanging(
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(Executor, "_call", crash)  # the one worker dies at once; 300 items fill the queue
-    root = write_project(tmp_path / "proj", port=server.port, cases=300, models=[FLAT_PRICED])
+    root = eval_project(server, cases=300, models=[FLAT_PRICED])
     result = cli("-C", root, "eval", "-j", "1", "-q")
     assert result.exit_code == 3 and "RuntimeError: disk on fire" in result.stderr
-    (run,) = query(db_path(root), "SELECT status FROM runs")
+    run = only_run(root)
     assert run["status"] == "aborted"
 
 
 # --- 9. filters --------------------------------------------------------------------------------------
 
 
-def test_prompt_model_case_and_tag_filters(tmp_path: Path, server: FakeLLMServer) -> None:
-    root = write_project(tmp_path / "proj", port=server.port, cases=6, prompts=("ask", "ask2"))
+def test_prompt_model_case_and_tag_filters(eval_project: MakeProject, server: FakeLLMServer) -> None:
+    root = eval_project(server, cases=6, prompts=("ask", "ask2"))
 
     def picked(*args: str) -> set[tuple[str, str, str]]:
         data = eval_json(root, *args)
@@ -134,8 +135,8 @@ def test_prompt_model_case_and_tag_filters(tmp_path: Path, server: FakeLLMServer
     assert unknown.exit_code == 2 and "no prompt matching nope" in unknown.stderr
 
 
-def test_sample_is_seeded(tmp_path: Path, server: FakeLLMServer) -> None:
-    root = write_project(tmp_path / "proj", port=server.port, cases=12, models=[FLAT_PRICED])
+def test_sample_is_seeded(eval_project: MakeProject, server: FakeLLMServer) -> None:
+    root = eval_project(server, cases=12, models=[FLAT_PRICED])
 
     def sample(seed: int) -> list[str]:
         data = eval_json(root, "--sample", "4", "--seed", str(seed))
@@ -156,12 +157,14 @@ def answer(vars, case_id):
 """
 
 
-def test_python_and_echo_providers_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_python_and_echo_providers_offline(
+    eval_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import llmopsctl.providers.python as python_provider
 
     monkeypatch.delenv(KEY_ENV)
     models = [ModelDef("app", provider="python", model="app.py:answer"), ModelDef("echo", provider="echo")]
-    root = write_project(tmp_path / "proj", cases=4, models=models, files={"app.py": APP.format(suffix="")})
+    root = eval_project(cases=4, models=models, files={"app.py": APP.format(suffix="")})
     data = eval_json(root, code=1)
     assert (data["cases"], data["passed"], data["failed"], data["errors"]) == (8, 7, 0, 1)
     assert data["cost_usd"] is None  # no pricing: unknown, not 0
@@ -198,16 +201,15 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) ->
 
 
 @pytest.fixture
-def slow_server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer(delay_s=0.05) as fake:
-        yield fake
+def slow_server(fake_server: StartServer) -> FakeLLMServer:
+    return fake_server(delay_s=0.05)
 
 
 @pytest.mark.timeout(60)
 def test_kill_9_then_resume_finishes_every_case_exactly_once(
-    tmp_path: Path, slow_server: FakeLLMServer
+    eval_project: MakeProject, slow_server: FakeLLMServer
 ) -> None:
-    root = write_project(tmp_path / "proj", port=slow_server.port, cases=200, models=[FLAT_PRICED])
+    root = eval_project(slow_server, cases=200, models=[FLAT_PRICED])
     proc = spawn(root, "-j", "2", "-q")
     try:
         # Results are written at least every second; 60 calls at 2 x 50 ms take 1.5 s.
@@ -216,7 +218,7 @@ def test_kill_9_then_resume_finishes_every_case_exactly_once(
         proc.kill()
         proc.wait(10)
     assert proc.returncode == -signal.SIGKILL
-    (run,) = query(db_path(root), "SELECT id, status FROM runs")
+    run = only_run(root)
     assert run["status"] == "running"
     committed = len(results(root))
     assert 0 < committed < 200
@@ -227,13 +229,15 @@ def test_kill_9_then_resume_finishes_every_case_exactly_once(
     rows = results(root)
     assert sorted(r["case_id"] for r in rows) == [f"q{i:03d}" for i in range(1, 201)]  # each once
     assert all(r["run_id"] == run["id"] and r["error"] is None for r in rows)
-    (run,) = query(db_path(root), "SELECT id, status FROM runs")
+    run = only_run(root)
     assert run["status"] == "complete"
 
 
 @pytest.mark.timeout(60)
-def test_ctrl_c_saves_the_results_so_far_and_exits_130(tmp_path: Path, slow_server: FakeLLMServer) -> None:
-    root = write_project(tmp_path / "proj", port=slow_server.port, cases=200, models=[FLAT_PRICED])
+def test_ctrl_c_saves_the_results_so_far_and_exits_130(
+    eval_project: MakeProject, slow_server: FakeLLMServer
+) -> None:
+    root = eval_project(slow_server, cases=200, models=[FLAT_PRICED])
     proc = spawn(root, "-j", "2")
     try:
         wait_for(lambda: slow_server.count() >= 10 or proc.poll() is not None, "10 calls")
@@ -242,7 +246,7 @@ def test_ctrl_c_saves_the_results_so_far_and_exits_130(tmp_path: Path, slow_serv
     finally:
         proc.kill()
     assert proc.returncode == 130, stderr.decode()
-    (run,) = query(db_path(root), "SELECT id, status FROM runs")
+    run = only_run(root)
     assert run["status"] == "interrupted"
     text = stderr.decode()
     assert "interrupted" in text and f"--resume {run['id']}" in text and "Traceback" not in text
@@ -252,13 +256,13 @@ def test_ctrl_c_saves_the_results_so_far_and_exits_130(tmp_path: Path, slow_serv
 
 @pytest.mark.timeout(60)
 def test_a_second_process_is_told_the_database_is_in_use(
-    tmp_path: Path, slow_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+    eval_project: MakeProject, slow_server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from llmopsctl.store import Store
 
     # The second process waits for the lock this long (5 s by default) before it gives up.
     monkeypatch.setitem(Store.open.__func__.__kwdefaults__, "lock_timeout_s", 0.3)  # type: ignore[attr-defined]
-    root = write_project(tmp_path / "proj", port=slow_server.port, cases=200, models=[FLAT_PRICED])
+    root = eval_project(slow_server, cases=200, models=[FLAT_PRICED])
     holder = spawn(root, "-j", "2", "-q")
     try:
         wait_for(lambda: slow_server.count() >= 1 or holder.poll() is not None, "the first process")
@@ -273,7 +277,7 @@ def test_a_second_process_is_told_the_database_is_in_use(
         assert "in use" in result.stderr and "Traceback" not in result.output
 
 
-def test_python_provider_file_imports_its_sibling_modules(tmp_path: Path) -> None:
+def test_python_provider_file_imports_its_sibling_modules(eval_project: MakeProject) -> None:
     # the provider runs a file relative to the project root, with its own directory importable
     helper = textwrap.dedent(
         """\
@@ -285,6 +289,6 @@ def test_python_provider_file_imports_its_sibling_modules(tmp_path: Path) -> Non
     )
     files = {"pkg/app.py": helper, "pkg/helper_words.py": "def shout(word):\n    return word\n"}
     models = [ModelDef("app", provider="python", model="pkg/app.py:answer")]
-    root = write_project(tmp_path / "proj", cases=2, models=models, files=files)
+    root = eval_project(cases=2, models=models, files=files)
     data = eval_json(root)
     assert (data["passed"], data["errors"]) == (2, 0)

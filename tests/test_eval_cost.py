@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Iterator
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,17 +17,19 @@ import pytest
 from eval_helpers import (
     JUDGE,
     PRICED,
+    MakeProject,
     ModelDef,
+    StartServer,
     cli,
     db_path,
     eval_json,
+    latest_run,
+    only_run,
     query,
     results,
-    write_project,
+    run_row,
 )
 from fake_llm_server import FakeLLMServer, judged, verdict_json
-
-pytestmark = pytest.mark.usefixtures("eval_env")
 
 # Each call reports 100k output tokens: $0.060015 at PRICED's prices, while max_tokens 5 keeps the
 # estimate of a call near $0.000004.
@@ -47,28 +48,17 @@ assert:
 
 
 @pytest.fixture
-def costly() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer(usage=HUGE_USAGE) as fake:
-        yield fake
-
-
-def run_row(root: Path, run_id: str) -> dict[str, Any]:
-    (row,) = query(db_path(root), "SELECT * FROM runs WHERE id = ?", run_id)
-    return row
-
-
-def only_run(root: Path) -> dict[str, Any]:
-    (row,) = query(db_path(root), "SELECT * FROM runs")
-    return row
+def costly(fake_server: StartServer) -> FakeLLMServer:
+    return fake_server(usage=HUGE_USAGE)
 
 
 # --- the cost cap -------------------------------------------------------------------------------------
 
 
 def test_a_cap_below_the_estimate_refuses_to_start_and_sends_nothing(
-    tmp_path: Path, server: FakeLLMServer
+    eval_project: MakeProject, server: FakeLLMServer
 ) -> None:
-    root = write_project(tmp_path / "proj", port=server.port, cases=20, models=[PRICED])
+    root = eval_project(server, cases=20, models=[PRICED])
     result = cli("-C", root, "eval", "-q", "--max-cost", "0.000001")
     assert result.exit_code == 1, result.output
     err = " ".join(result.stderr.split())  # rich wraps long lines
@@ -83,9 +73,9 @@ def test_a_cap_below_the_estimate_refuses_to_start_and_sends_nothing(
 
 
 def test_spend_reaching_the_cap_mid_run_stops_it_and_resume_finishes_the_rest(
-    tmp_path: Path, costly: FakeLLMServer
+    eval_project: MakeProject, costly: FakeLLMServer
 ) -> None:
-    root = write_project(tmp_path / "proj", port=costly.port, cases=10, models=[SMALL])
+    root = eval_project(costly, cases=10, models=[SMALL])
     result = cli("-C", root, "eval", "-q", "-j", "1", "--max-cost", "0.1")
     assert result.exit_code == 1, result.output
     assert "cost cap $0.1 reached" in " ".join(result.stderr.split())
@@ -110,10 +100,10 @@ def test_spend_reaching_the_cap_mid_run_stops_it_and_resume_finishes_the_rest(
     assert finished["status"] == "complete" and finished["note"] is None
 
 
-def test_a_suite_max_cost_caps_the_run_like_the_option(tmp_path: Path, costly: FakeLLMServer) -> None:
-    root = write_project(
-        tmp_path / "proj", port=costly.port, cases=6, models=[SMALL], suite_extra="max_cost: 0.1\n"
-    )
+def test_a_suite_max_cost_caps_the_run_like_the_option(
+    eval_project: MakeProject, costly: FakeLLMServer
+) -> None:
+    root = eval_project(costly, cases=6, models=[SMALL], suite_extra="max_cost: 0.1\n")
     result = cli("-C", root, "eval", "-q", "-j", "1")
     assert result.exit_code == 1 and "cost cap $0.1 reached" in " ".join(result.stderr.split())
     run = only_run(root)
@@ -125,20 +115,20 @@ def test_a_suite_max_cost_caps_the_run_like_the_option(tmp_path: Path, costly: F
 
     # The suite's cap refuses a run whose estimate is over it, as --max-cost does.
     extra = "max_cost: 0.0000001\n"
-    root = write_project(root, port=costly.port, cases=6, models=[PRICED], suite_extra=extra)
+    root = eval_project(costly, cases=6, models=[PRICED], suite_extra=extra)
     before = costly.count()
     result = cli("-C", root, "eval", "-q", "--no-cache")
     assert result.exit_code == 1 and "over its cap of $0.0000001" in " ".join(result.stderr.split())
     assert costly.count() == before
 
 
-def test_cached_answers_do_not_count_toward_the_cap(tmp_path: Path, costly: FakeLLMServer) -> None:
-    root = write_project(tmp_path / "proj", port=costly.port, cases=10, models=[SMALL])
+def test_cached_answers_do_not_count_toward_the_cap(eval_project: MakeProject, costly: FakeLLMServer) -> None:
+    root = eval_project(costly, cases=10, models=[SMALL])
     eval_json(root, "--case", "q00[1-4]", "-j", "1")  # $0.24 spent, and 4 answers cached
     assert costly.count() == 4
     result = cli("-C", root, "eval", "-q", "-j", "1", "--max-cost", "0.1")
     assert result.exit_code == 1
-    run = query(db_path(root), "SELECT * FROM runs ORDER BY started_at DESC LIMIT 1")[0]
+    run = latest_run(root)
     rows = results(root, run["id"])
     cached = [r for r in rows if r["cached"]]
     # The 4 cached answers cost nothing (their list price is kept as nominal cost); 2 new calls reach $0.1.
@@ -148,32 +138,34 @@ def test_cached_answers_do_not_count_toward_the_cap(tmp_path: Path, costly: Fake
 
 
 def test_the_run_that_spends_its_cap_on_its_last_call_is_complete(
-    tmp_path: Path, costly: FakeLLMServer
+    eval_project: MakeProject, costly: FakeLLMServer
 ) -> None:
-    root = write_project(tmp_path / "proj", port=costly.port, cases=2, models=[SMALL])
+    root = eval_project(costly, cases=2, models=[SMALL])
     data = eval_json(root, "-j", "1", "--max-cost", "0.1")  # $0.12 spent, but nothing was left to send
     assert data["cases"] == 2 and data["runs"][0]["status"] == "complete"
     assert only_run(root)["note"] is None
 
 
-def test_judge_calls_of_cached_answers_stop_at_the_cap(tmp_path: Path) -> None:
+def test_judge_calls_of_cached_answers_stop_at_the_cap(
+    eval_project: MakeProject, fake_server: StartServer
+) -> None:
     # The graded answers all come from the cache (free, so the estimate is $0), but a new rubric makes
     # every judge call new, at $0.2 each: the cap must stop them too, not only the graded calls.
     suite = JUDGED_SUITE.replace("prompts: [ask]", "prompts: [ask]\nconcurrency: 1")
-    with FakeLLMServer(judged(lambda _: verdict_json(1.0)), usage=HUGE_USAGE) as server:
-        files = {"suites/smoke.yaml": suite}
-        root = write_project(tmp_path / "proj", port=server.port, cases=6, models=[SMALL, JUDGE], files=files)
-        eval_json(root, "--max-cost", "100")
-        assert server.judge_count() == 6
-        files = {"suites/smoke.yaml": suite.replace("the word", "exactly the word")}
-        write_project(root, port=server.port, cases=6, models=[SMALL, JUDGE], files=files)
-        result = cli("-C", root, "eval", "-q", "--max-cost", "0.3")
-        assert result.exit_code == 1 and "cost cap $0.3 reached" in " ".join(result.stderr.split())
-        assert server.judge_count() == 6 + 2
-        run = query(db_path(root), "SELECT * FROM runs ORDER BY started_at DESC LIMIT 1")[0]
-        assert len(results(root, run["id"])) == 2
-        eval_json(root, "--resume", run["id"], "--max-cost", "100")
-        assert server.judge_count() == 6 + 6 and len(results(root, run["id"])) == 6
+    server = fake_server(judged(lambda _: verdict_json(1.0)), usage=HUGE_USAGE)
+    files = {"suites/smoke.yaml": suite}
+    root = eval_project(server, cases=6, models=[SMALL, JUDGE], files=files)
+    eval_json(root, "--max-cost", "100")
+    assert server.judge_count() == 6
+    files = {"suites/smoke.yaml": suite.replace("the word", "exactly the word")}
+    eval_project(server, cases=6, models=[SMALL, JUDGE], files=files)
+    result = cli("-C", root, "eval", "-q", "--max-cost", "0.3")
+    assert result.exit_code == 1 and "cost cap $0.3 reached" in " ".join(result.stderr.split())
+    assert server.judge_count() == 6 + 2
+    run = latest_run(root)
+    assert len(results(root, run["id"])) == 2
+    eval_json(root, "--resume", run["id"], "--max-cost", "100")
+    assert server.judge_count() == 6 + 6 and len(results(root, run["id"])) == 6
 
 
 # --- price provenance ---------------------------------------------------------------------------------
@@ -190,13 +182,13 @@ messages:
 
 
 def test_results_carry_where_their_price_came_from(
-    tmp_path: Path, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+    eval_project: MakeProject, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from llmopsctl.cost import pricing
 
     models = [PRICED, ModelDef("catalogue", model="gpt-4o-mini"), ModelDef("unpriced")]
     files = {"prompts/ask.yaml": PROMPT}  # with team and owner
-    root = write_project(tmp_path / "proj", port=server.port, cases=2, models=models, files=files)
+    root = eval_project(server, cases=2, models=models, files=files)
     # A catalogue model id behind a base_url the catalogue does not know (this local server) is not
     # guessed at (see cost.pricing): its price is unknown. Make the catalogue take this URL for OpenAI's.
     url = server.base_url
@@ -227,11 +219,11 @@ def test_results_carry_where_their_price_came_from(
         assert row["price_source"] == rows[row["model_name"]]["price_source"]
 
 
-def test_replayed_answers_are_priced_as_recorded(tmp_path: Path, server: FakeLLMServer) -> None:
+def test_replayed_answers_are_priced_as_recorded(eval_project: MakeProject, server: FakeLLMServer) -> None:
     # gpt-4o-mini behind a local server has no catalogue price (see test_results_carry_...): its
     # replayed answers must not be priced as if it were OpenAI's API.
     models = [PRICED, ModelDef("catalogue", model="gpt-4o-mini")]
-    root = write_project(tmp_path / "proj", port=server.port, cases=1, models=models)
+    root = eval_project(server, cases=1, models=models)
     recorded = {r["model_name"]: r for r in results(root, eval_json(root, "--record")["run_id"])}
     replayed = {r["model_name"]: r for r in results(root, eval_json(root, "--replay")["run_id"])}
     for name in ("priced", "catalogue"):
@@ -245,9 +237,9 @@ def test_replayed_answers_are_priced_as_recorded(tmp_path: Path, server: FakeLLM
 
 
 def test_cost_report_keeps_replayed_answers_out_of_calls_and_tokens(
-    tmp_path: Path, server: FakeLLMServer
+    eval_project: MakeProject, server: FakeLLMServer
 ) -> None:
-    root = write_project(tmp_path / "proj", port=server.port, cases=2, models=[PRICED])
+    root = eval_project(server, cases=2, models=[PRICED])
     eval_json(root, "--record")
     report = cli("-C", root, "cost", "report", "--format", "json")
     assert report.exit_code == 0, report.output
@@ -321,17 +313,18 @@ budgets:
 """
 
 
-def budget_project(root: Path, port: int) -> Path:
+def budget_project(eval_project: MakeProject, server: FakeLLMServer) -> Path:
     files = {"prompts/ask.yaml": PROMPT, "suites/smoke.yaml": JUDGED_SUITE}
-    return write_project(root, port=port, cases=3, models=[PRICED, JUDGE], settings=BUDGETS, files=files)
+    return eval_project(server, cases=3, models=[PRICED, JUDGE], settings=BUDGETS, files=files)
 
 
 def test_budget_alert_posted_once_when_an_eval_crosses_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    eval_project: MakeProject, fake_server: StartServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with FakeLLMServer(judged(lambda _: verdict_json(1.0))) as server, Webhook() as hook:
+    server = fake_server(judged(lambda _: verdict_json(1.0)))
+    with Webhook() as hook:
         monkeypatch.setenv("BUDGET_HOOK", hook.url)
-        root = budget_project(tmp_path / "proj", server.port)
+        root = budget_project(eval_project, server)
         # 3 graded calls at $0.000024 and 3 judge calls at $0.00014: $0.000492, over 100% of $0.0001.
         result = cli("-C", root, "eval", "-q")
         assert result.exit_code == 0, result.output
@@ -367,15 +360,16 @@ def free_port() -> int:
 
 @pytest.mark.parametrize("failure", ["500", "refused"])
 def test_a_failing_webhook_is_a_warning_and_the_eval_still_passes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str
+    eval_project: MakeProject, fake_server: StartServer, monkeypatch: pytest.MonkeyPatch, failure: str
 ) -> None:
     import llmopsctl.cost.budgets as budgets
 
     monkeypatch.setattr(budgets, "WEBHOOK_BACKOFF_S", 0.01)
-    with FakeLLMServer(judged(lambda _: verdict_json(1.0))) as server, Webhook(status=500) as hook:
+    server = fake_server(judged(lambda _: verdict_json(1.0)))
+    with Webhook(status=500) as hook:
         url = hook.url if failure == "500" else f"http://127.0.0.1:{free_port()}/hooks"
         monkeypatch.setenv("BUDGET_HOOK", url)
-        root = budget_project(tmp_path / "proj", server.port)
+        root = budget_project(eval_project, server)
         result = cli("-C", root, "eval", "-q")
     assert result.exit_code == 0, result.output
     err = " ".join(result.stderr.split())

@@ -7,7 +7,7 @@ import itertools
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pytest
@@ -16,41 +16,44 @@ from eval_helpers import (
     KEY,
     KEY_ENV,
     PRICED,
+    MakeProject,
     ModelDef,
+    StartServer,
+    by_case,
     cli,
     db_path,
     eval_json,
-    query,
+    only_run,
     results,
-    write_project,
+    run_row,
 )
 from fake_llm_server import RESPONSE_MODEL, FakeLLMServer, last_user_message
-
-pytestmark = pytest.mark.usefixtures("eval_env")
 
 # 60 fresh input tokens at 0.15, 40 cached at 0.075 and 20 output at 0.60, per million: exactly 0.000024
 COST_PER_CALL = Decimal("0.000024")
 
 
-def by_case(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    return {r["case_id"]: r for r in rows}
-
-
 # --- 1. the happy path --------------------------------------------------------------------------------
 
 
-def test_two_models_every_result_with_provenance_and_exact_cost(
-    tmp_path: Path, server: FakeLLMServer
-) -> None:
-    from llmopsctl.validate.project import load_checked_project
+@pytest.fixture
+def two_models(eval_project: MakeProject, server: FakeLLMServer) -> tuple[Path, dict[str, Any]]:
+    """One eval of 3 cases on the `priced` and `unpriced` models: the project and the eval's JSON summary."""
+    root = eval_project(server, cases=3)
+    return root, eval_json(root)
 
-    root = write_project(tmp_path / "proj", port=server.port, cases=3)
-    data = eval_json(root)
+
+def test_two_models_every_case_passes_at_the_exact_cost(two_models: tuple[Path, dict[str, Any]]) -> None:
+    _, data = two_models
     assert (data["cases"], data["passed"], data["failed"], data["errors"]) == (6, 6, 0, 0)
     assert Decimal(str(data["cost_usd"])) == 3 * COST_PER_CALL  # the unpriced model adds nothing, not 0s
-    run_id = data["run_id"]
 
-    rows = results(root, run_id)
+
+def test_every_result_with_provenance_and_exact_cost(two_models: tuple[Path, dict[str, Any]]) -> None:
+    from llmopsctl.validate.project import load_checked_project
+
+    root, data = two_models
+    rows = results(root, data["run_id"])
     assert len(rows) == 6 and len({r["item_key"] for r in rows}) == 6
     project = load_checked_project(root)
     for row in rows:
@@ -69,13 +72,23 @@ def test_two_models_every_result_with_provenance_and_exact_cost(
             assert row["cost_usd"] is None  # unknown, never 0
     assert len({r["response_id"] for r in rows}) == 6
 
-    (run,) = query(db_path(root), "SELECT * FROM runs")
-    assert run["id"] == run_id and run["status"] == "complete" and run["planned"] == 6
+
+def test_the_run_records_its_plan_status_and_content_hashes(two_models: tuple[Path, dict[str, Any]]) -> None:
+    from llmopsctl.project.loader import load_project
+
+    root, data = two_models
+    project = load_project(root)
+    run = only_run(root)
+    assert run["id"] == data["run_id"] and run["status"] == "complete" and run["planned"] == 6
     assert (run["git_sha"], run["git_branch"], run["git_dirty"]) == (None, None, None)  # not a git repo
     hashes = json.loads(run["hashes"])
     assert hashes["prompts"] == {"ask": project.prompts["ask"].hash}
     assert set(hashes["models"]) == {"priced", "unpriced"}
 
+
+def test_each_case_is_one_authenticated_chat_request(
+    two_models: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
     assert server.count() == 6
     for request in server.requests:
         assert request.path == "/v1/chat/completions"
@@ -83,16 +96,21 @@ def test_two_models_every_result_with_provenance_and_exact_cost(
         assert request.json["model"] in ("gpt-priced", "gpt-unpriced")
         assert [m["role"] for m in request.json["messages"]] == ["system", "user"]
 
-    # the text report: the unpriced model's cost is "?", the priced one's a dollar amount
+
+def test_the_text_report_shows_an_unknown_cost_as_a_question_mark(
+    two_models: tuple[Path, dict[str, Any]],
+) -> None:
+    # the unpriced model's cost is "?", the priced one's a dollar amount
+    root, _ = two_models
     text = cli("-C", root, "eval", "--no-cache")
     assert text.exit_code == 0, text.output
     lines = {ln.split("│")[2].strip(): ln for ln in text.stdout.splitlines() if ln.count("│") > 3}
     assert "?" in lines["unpriced"].split("│")[8] and "$" in lines["priced"].split("│")[8]
 
 
-def test_git_provenance_of_a_run(tmp_path: Path, server: FakeLLMServer) -> None:
+def test_git_provenance_of_a_run(eval_project: MakeProject, server: FakeLLMServer) -> None:
     git = pytest.importorskip("git")
-    root = write_project(tmp_path / "proj", port=server.port, cases=2, models=[PRICED])
+    root = eval_project(server, cases=2, models=[PRICED])
     (root / ".gitignore").write_text(".llmops/\n")
     repo = git.Repo.init(root)
     with repo.config_writer() as config:
@@ -102,14 +120,14 @@ def test_git_provenance_of_a_run(tmp_path: Path, server: FakeLLMServer) -> None:
     repo.index.commit("project")
 
     clean = eval_json(root)
-    (run,) = query(db_path(root), "SELECT * FROM runs WHERE id = ?", clean["run_id"])
+    run = run_row(root, clean["run_id"])
     assert run["git_sha"] == repo.head.commit.hexsha
     assert run["git_branch"] == repo.active_branch.name
     assert run["git_dirty"] is False
 
     (root / "notes.txt").write_text("uncommitted\n")
     dirty = eval_json(root)
-    (run,) = query(db_path(root), "SELECT * FROM runs WHERE id = ?", dirty["run_id"])
+    run = run_row(root, dirty["run_id"])
     assert run["git_sha"] == repo.head.commit.hexsha and run["git_dirty"] is True
     repo.close()
 
@@ -117,7 +135,9 @@ def test_git_provenance_of_a_run(tmp_path: Path, server: FakeLLMServer) -> None:
 # --- 2. reliability -----------------------------------------------------------------------------------
 
 
-def test_faults_are_retried_and_a_case_failing_every_attempt_is_one_error_row(tmp_path: Path) -> None:
+def test_faults_are_retried_and_a_case_failing_every_attempt_is_one_error_row(
+    eval_project: MakeProject, fake_server: StartServer
+) -> None:
     faults = {
         "w-q002": ["429"],
         "w-q003": ["500"],
@@ -127,74 +147,83 @@ def test_faults_are_retried_and_a_case_failing_every_attempt_is_one_error_row(tm
         "w-q007": "503",  # every attempt
         "w-q009": "400",  # not worth retrying
     }
-    with FakeLLMServer({"w-q008": "a wrong answer"}, faults) as server:
-        root = write_project(tmp_path / "proj", port=server.port, cases=9, models=[PRICED])
-        data = eval_json(root, code=1)
-        counts = {c: server.count(f"w-{c}") for c in ("q001", "q002", "q007", "q009")}
-        assert (data["cases"], data["passed"], data["failed"], data["errors"]) == (9, 6, 1, 2)
+    server = fake_server({"w-q008": "a wrong answer"}, faults)
+    root = eval_project(server, cases=9, models=[PRICED])
+    data = eval_json(root, code=1)
+    counts = {c: server.count(f"w-{c}") for c in ("q001", "q002", "q007", "q009")}
+    assert (data["cases"], data["passed"], data["failed"], data["errors"]) == (9, 6, 1, 2)
 
-        rows = results(root, data["run_id"])
-        assert len(rows) == 9 and len({r["item_key"] for r in rows}) == 9  # nothing lost, nothing twice
-        cases = by_case(rows)
-        assert cases["q001"]["attempts"] == 1
-        for cid in ("q002", "q003", "q004", "q005", "q006"):
-            assert cases[cid]["attempts"] == 2 and cases[cid]["error"] is None, cid
-            assert cases[cid]["passed"] is True and cases[cid]["output"] == f"w-{cid}"
-        gave_up = cases["q007"]
-        assert gave_up["error_kind"] == "provider" and gave_up["attempts"] == 3 and gave_up["passed"] is None
-        assert "HTTP 503" in gave_up["error"] and "gave up after 3 attempts" in gave_up["error"]
-        assert "priced" in gave_up["error"] and gave_up["output"] is None and gave_up["cost_usd"] is None
-        rejected = cases["q009"]
-        assert (
-            rejected["attempts"] == 1
-            and "HTTP 400" in rejected["error"]
-            and rejected["error_kind"] == "provider"
-        )
-        wrong = cases["q008"]  # a failed assertion is not an error
-        assert wrong["error"] is None and wrong["passed"] is False
-        assert counts == {"q001": 1, "q002": 2, "q007": 3, "q009": 1}
-        (run,) = query(db_path(root), "SELECT status FROM runs")
-        assert run["status"] == "incomplete"
+    rows = results(root, data["run_id"])
+    assert len(rows) == 9 and len({r["item_key"] for r in rows}) == 9  # nothing lost, nothing twice
+    cases = by_case(rows)
+    assert cases["q001"]["attempts"] == 1
+    for cid in ("q002", "q003", "q004", "q005", "q006"):
+        assert cases[cid]["attempts"] == 2 and cases[cid]["error"] is None, cid
+        assert cases[cid]["passed"] is True and cases[cid]["output"] == f"w-{cid}"
+    gave_up = cases["q007"]
+    assert gave_up["error_kind"] == "provider" and gave_up["attempts"] == 3 and gave_up["passed"] is None
+    assert "HTTP 503" in gave_up["error"] and "gave up after 3 attempts" in gave_up["error"]
+    assert "priced" in gave_up["error"] and gave_up["output"] is None and gave_up["cost_usd"] is None
+    rejected = cases["q009"]
+    assert (
+        rejected["attempts"] == 1 and "HTTP 400" in rejected["error"] and rejected["error_kind"] == "provider"
+    )
+    wrong = cases["q008"]  # a failed assertion is not an error
+    assert wrong["error"] is None and wrong["passed"] is False
+    assert counts == {"q001": 1, "q002": 2, "q007": 3, "q009": 1}
+    run = only_run(root)
+    assert run["status"] == "incomplete"
 
-        # the errors are what --resume retries; the server has recovered by now
-        server.faults.clear()
-        before = server.count()
-        resumed = eval_json(root, "--resume", data["run_id"])
-        assert server.count() - before == 2 and resumed["cases"] == 2 and resumed["errors"] == 0
+    # the errors are what --resume retries; the server has recovered by now
+    server.faults.clear()
+    before = server.count()
+    resumed = eval_json(root, "--resume", data["run_id"])
+    assert server.count() - before == 2 and resumed["cases"] == 2 and resumed["errors"] == 0
     rows = results(root, data["run_id"])
     assert len(rows) == 9 and not any(r["error"] for r in rows)
     assert sum(1 for r in rows if r["passed"] is False) == 1
-    (run,) = query(db_path(root), "SELECT status FROM runs")
+    run = only_run(root)
     assert run["status"] == "complete"
 
 
-def test_model_concurrency_limit_is_respected(tmp_path: Path) -> None:
+def test_model_concurrency_limit_is_respected(eval_project: MakeProject, fake_server: StartServer) -> None:
     limited = ModelDef("priced", pricing=PRICED.pricing, extra={"limits": {"concurrency": 2}})
-    with FakeLLMServer(delay_s=0.03) as server:
-        root = write_project(tmp_path / "proj", port=server.port, cases=12, models=[limited])
-        eval_json(root, "-j", "8")
-        assert server.max_in_flight == 2  # reached, never passed
+    server = fake_server(delay_s=0.03)
+    root = eval_project(server, cases=12, models=[limited])
+    eval_json(root, "-j", "8")
+    assert server.max_in_flight == 2  # reached, never passed
 
 
-def test_recovered_faults_complete_the_run_and_retry_after_is_honoured(tmp_path: Path) -> None:
-    with FakeLLMServer(faults={"w-q001": ["429-1"], "w-q002": ["503", "drop"]}) as server:
-        root = write_project(tmp_path / "proj", port=server.port, cases=3, models=[PRICED])
-        data = eval_json(root)
-        first, second = (r.at for r in server.requests if "w-q001" in r.text)
+def test_recovered_faults_complete_the_run_and_retry_after_is_honoured(
+    eval_project: MakeProject, fake_server: StartServer
+) -> None:
+    server = fake_server(faults={"w-q001": ["429-1"], "w-q002": ["503", "drop"]})
+    root = eval_project(server, cases=3, models=[PRICED])
+    data = eval_json(root)
+    first, second = (r.at for r in server.requests if "w-q001" in r.text)
     assert (data["passed"], data["errors"]) == (3, 0)
     assert second - first >= 0.9  # Retry-After: 1
     cases = by_case(results(root, data["run_id"]))
     assert (cases["q001"]["attempts"], cases["q002"]["attempts"], cases["q003"]["attempts"]) == (2, 3, 1)
-    (run,) = query(db_path(root), "SELECT status FROM runs")
+    run = only_run(root)
     assert run["status"] == "complete"
 
 
 # --- 4. the response cache -----------------------------------------------------------------------------
 
 
-def test_cache_hits_no_cache_ttl_expiry_stats_and_clear(tmp_path: Path, server: FakeLLMServer) -> None:
-    root = write_project(tmp_path / "proj", port=server.port, cases=3, models=[PRICED])
-    first = eval_json(root)
+@pytest.fixture
+def cached(eval_project: MakeProject, server: FakeLLMServer) -> tuple[Path, dict[str, Any]]:
+    """A project of 3 cases on the `priced` model after one eval, which cached its 3 answers: the project
+    and that eval's JSON summary."""
+    root = eval_project(server, cases=3, models=[PRICED])
+    return root, eval_json(root)
+
+
+def test_a_second_run_is_answered_from_the_cache_at_no_cost(
+    cached: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
+    root, first = cached
     assert server.count() == 3
 
     again = eval_json(root)
@@ -207,29 +236,50 @@ def test_cache_hits_no_cache_ttl_expiry_stats_and_clear(tmp_path: Path, server: 
     assert all(r["output"] == before[r["case_id"]]["output"] for r in rows)
     assert all(r["response_id"] == before[r["case_id"]]["response_id"] for r in rows)
 
+
+def test_no_cache_calls_the_model_again_and_refreshes_the_entries(
+    cached: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
+    root, _ = cached
     fresh = eval_json(root, "--no-cache")
     assert server.count() == 6 and fresh["runs"][0]["cached"] == 0
     assert not any(r["cached"] for r in results(root, fresh["run_id"]))
 
-    stats = cli("-C", root, "cache", "stats")
+    stats = cli("-C", root, "cache", "stats")  # one entry per request still, not one per call
     assert stats.exit_code == 0 and "3 cached responses: 3 live, 0 expired" in stats.stdout
 
+
+def test_expired_entries_are_asked_again_and_refreshed(
+    cached: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
+    root, _ = cached
     expire_all(root)  # the cache's clock moves on
     assert "0 live, 3 expired" in cli("-C", root, "cache", "stats").stdout
     expired = eval_json(root)
-    assert server.count() == 9 and expired["runs"][0]["cached"] == 0
+    assert server.count() == 6 and expired["runs"][0]["cached"] == 0
     assert "3 cached responses: 3 live, 0 expired" in cli("-C", root, "cache", "stats").stdout  # refreshed
 
+
+def test_cache_clear_expired_removes_the_expired_entries(
+    cached: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
+    root, _ = cached
     expire_all(root)
     cleared = cli("-C", root, "cache", "clear", "--expired")
     assert cleared.exit_code == 0 and "removed 3 cached responses" in cleared.stdout
     assert "0 cached responses" in cli("-C", root, "cache", "stats").stdout
     eval_json(root)
-    assert server.count() == 12
+    assert server.count() == 6
+
+
+def test_cache_clear_removes_the_live_entries(
+    cached: tuple[Path, dict[str, Any]], server: FakeLLMServer
+) -> None:
+    root, _ = cached
     cleared = cli("-C", root, "cache", "clear")
     assert cleared.exit_code == 0 and "removed 3 cached responses" in cleared.stdout
     eval_json(root)
-    assert server.count() == 15
+    assert server.count() == 6
 
 
 def expire_all(root: Path) -> None:
@@ -238,27 +288,27 @@ def expire_all(root: Path) -> None:
     con.close()
 
 
-def test_ttl_from_llmops_yaml_expires_entries(tmp_path: Path, server: FakeLLMServer) -> None:
-    root = write_project(
-        tmp_path / "proj", port=server.port, cases=2, models=[PRICED], settings="  cache_ttl: 0\n"
-    )
+def test_ttl_from_llmops_yaml_expires_entries(eval_project: MakeProject, server: FakeLLMServer) -> None:
+    root = eval_project(server, cases=2, models=[PRICED], settings="  cache_ttl: 0\n")
     eval_json(root)
     eval_json(root)
     assert server.count() == 4  # a zero TTL: nothing is ever reused
 
 
-def test_repeats_are_separate_samples_and_cached_apart(tmp_path: Path) -> None:
+def test_repeats_are_separate_samples_and_cached_apart(
+    eval_project: MakeProject, fake_server: StartServer
+) -> None:
     counter = itertools.count()
 
     def varying(body: dict[str, Any]) -> str:
         return f"{last_user_message(body)}#{next(counter)}"
 
-    with FakeLLMServer(varying) as server:
-        root = write_project(tmp_path / "proj", port=server.port, cases=2, models=[PRICED])
-        first = eval_json(root, "--repeat", "3")
-        assert server.count() == 6
-        second = eval_json(root, "--repeat", "3")
-        assert server.count() == 6 and second["runs"][0]["cached"] == 6
+    server = fake_server(varying)
+    root = eval_project(server, cases=2, models=[PRICED])
+    first = eval_json(root, "--repeat", "3")
+    assert server.count() == 6
+    second = eval_json(root, "--repeat", "3")
+    assert server.count() == 6 and second["runs"][0]["cached"] == 6
     one = results(root, first["run_id"])
     two = results(root, second["run_id"])
     assert len(one) == len(two) == 6
@@ -272,43 +322,68 @@ def test_repeats_are_separate_samples_and_cached_apart(tmp_path: Path) -> None:
 # --- 5. record and replay --------------------------------------------------------------------------------
 
 
-def test_record_then_replay_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    server = FakeLLMServer().start()
-    try:
-        root = write_project(tmp_path / "proj", port=server.port, cases=3)
-        eval_json(root, "--record")
-        cassette = root / ".llmops" / "cassettes" / "smoke.jsonl"
-        recorded = cassette.read_bytes()
-        entries = [json.loads(line) for line in recorded.decode().splitlines()]
-        assert len(entries) == 6
-        assert all(set(e) == {"key", "model", "messages", "params", "response"} for e in entries)
-        assert [e["key"] for e in entries] == sorted(e["key"] for e in entries)
-        assert KEY.encode() not in recorded and b"authorization" not in recorded.lower()
-        assert b"bearer" not in recorded.lower() and b"127.0.0.1" not in recorded
+class Recorded(NamedTuple):
+    root: Path
+    server: FakeLLMServer
+    cassette: Path
+    recorded: bytes  # the cassette as the first recording wrote it
 
-        cassette.unlink()  # recording again, the answers coming from the response cache
-        eval_json(root, "--record", "-j", "1")
-        assert cassette.read_bytes() == recorded and server.count() == 6
-        cassette.unlink()  # and from the server, in another order
-        eval_json(root, "--record", "--no-cache", "-j", "6")
-        assert cassette.read_bytes() == recorded and server.count() == 12
-    finally:
-        server.stop()
 
-    both = cli("-C", root, "eval", "--record", "--replay")
+@pytest.fixture
+def recorded(eval_project: MakeProject, fake_server: StartServer) -> Recorded:
+    """A project of 3 cases on two models, evaluated once with --record."""
+    server = fake_server()
+    root = eval_project(server, cases=3)
+    eval_json(root, "--record")
+    cassette = root / ".llmops" / "cassettes" / "smoke.jsonl"
+    return Recorded(root, server, cassette, cassette.read_bytes())
+
+
+@pytest.fixture
+def offline(recorded: Recorded, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The recorded project with its server gone and no API key: only the cassette can answer."""
+    recorded.server.stop()
+    monkeypatch.delenv(KEY_ENV)
+    return recorded.root
+
+
+def test_the_cassette_holds_every_answer_sorted_and_no_secret(recorded: Recorded) -> None:
+    entries = [json.loads(line) for line in recorded.recorded.decode().splitlines()]
+    assert len(entries) == 6
+    assert all(set(e) == {"key", "model", "messages", "params", "response"} for e in entries)
+    assert [e["key"] for e in entries] == sorted(e["key"] for e in entries)
+    assert KEY.encode() not in recorded.recorded and b"authorization" not in recorded.recorded.lower()
+    assert b"bearer" not in recorded.recorded.lower() and b"127.0.0.1" not in recorded.recorded
+
+
+def test_recording_again_writes_the_same_cassette(recorded: Recorded) -> None:
+    root, server, cassette = recorded.root, recorded.server, recorded.cassette
+    cassette.unlink()  # recording again, the answers coming from the response cache
+    eval_json(root, "--record", "-j", "1")
+    assert cassette.read_bytes() == recorded.recorded and server.count() == 6
+    cassette.unlink()  # and from the server, in another order
+    eval_json(root, "--record", "--no-cache", "-j", "6")
+    assert cassette.read_bytes() == recorded.recorded and server.count() == 12
+
+
+def test_record_and_replay_exclude_each_other(recorded: Recorded) -> None:
+    both = cli("-C", recorded.root, "eval", "--record", "--replay")
     assert both.exit_code == 2 and "exclude each other" in both.stderr
 
-    monkeypatch.delenv(KEY_ENV)  # offline: no server, no key
-    replayed = eval_json(root, "--replay")
+
+def test_replay_answers_offline_from_the_cassette(offline: Path) -> None:
+    replayed = eval_json(offline, "--replay")
     assert (replayed["cases"], replayed["passed"], replayed["errors"]) == (6, 6, 0)
-    rows = results(root, replayed["run_id"])
+    rows = results(offline, replayed["run_id"])
     assert all(r["response_model"] == RESPONSE_MODEL and not r["cached"] for r in rows)
 
-    with (root / "datasets" / "golden.jsonl").open("a") as out:
+
+def test_replay_names_a_case_the_cassette_has_no_answer_for(offline: Path) -> None:
+    with (offline / "datasets" / "golden.jsonl").open("a") as out:
         out.write(json.dumps({"id": "q999", "vars": {"word": "new"}, "expected": "new"}) + "\n")
-    missing = eval_json(root, "--replay", "--model", "priced", code=1)
+    missing = eval_json(offline, "--replay", "--model", "priced", code=1)
     assert (missing["passed"], missing["errors"]) == (3, 1)
-    (row,) = [r for r in results(root, missing["run_id"]) if r["error"]]
+    (row,) = [r for r in results(offline, missing["run_id"]) if r["error"]]
     assert row["case_id"] == "q999" and row["error_kind"] == "replay"
     assert "'q999'" in row["error"] and "eval --record" in row["error"]
 
@@ -316,18 +391,20 @@ def test_record_then_replay_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 # --- 6. secrets ------------------------------------------------------------------------------------------
 
 
-def test_the_api_key_is_nowhere_even_when_the_server_echoes_it(tmp_path: Path) -> None:
+def test_the_api_key_is_nowhere_even_when_the_server_echoes_it(
+    eval_project: MakeProject, fake_server: StartServer
+) -> None:
     faults = {"w-q002": "echo-auth", "w-q003": "echo-auth-400", "w-q004": ["echo-auth"]}
-    with FakeLLMServer(faults=faults) as server:
-        root = write_project(tmp_path / "proj", port=server.port, cases=4, models=[PRICED])
-        run = cli("-C", root, "eval", "--record")
-        assert run.exit_code == 1, run.output
-        assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
+    server = fake_server(faults=faults)
+    root = eval_project(server, cases=4, models=[PRICED])
+    run = cli("-C", root, "eval", "--record")
+    assert run.exit_code == 1, run.output
+    assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
     cases = by_case(results(root))
     assert "[REDACTED]" in cases["q002"]["error"] and "[REDACTED]" in cases["q003"]["error"]
     assert cases["q004"]["error"] is None and cases["q004"]["attempts"] == 2
 
-    (run_id,) = [r["id"] for r in query(db_path(root), "SELECT id FROM runs")]
+    run_id = only_run(root)["id"]
     outputs = [run.stdout, run.stderr]
     for args in (
         ["runs", "show", run_id, "--failed"],

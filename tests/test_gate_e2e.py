@@ -11,8 +11,10 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 from xml.etree import ElementTree as ET
 
+import git
 import pytest
 
 from gate_helpers import (
@@ -48,14 +50,35 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- 1. a committed baseline, and a branch that swaps the model ---------------------------------------------
 
 
-def test_baseline_file_is_stable_and_a_swapped_model_fails_the_gate_naming_its_regressions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+class Baselined(NamedTuple):
+    root: Path
+    repo: git.Repo
+    path: Path  # the committed baseline file
+
+
+@pytest.fixture
+def baselined(tmp_path: Path) -> Baselined:
+    """A project on main whose suite gates on max_regressions 0 and min_pass_rate 0.5, its baseline
+    committed."""
     root = tmp_path / "proj"
     repo = make_project(root, suite={"gate": {"max_regressions": 0, "min_pass_rate": 0.5}})
     make_baseline(repo)
-    path = baseline_file(root)
-    text = path.read_text(encoding="utf-8")
+    return Baselined(root, repo, baseline_file(root))
+
+
+@pytest.fixture
+def swapped(baselined: Baselined, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """On a branch of `baselined`, the same model config name calling a different function: c03 and c07
+    now fail. GITHUB_STEP_SUMMARY names a file an earlier CI step wrote to; returns its path."""
+    branch(baselined.repo, "swap", {"models/bot.yaml": model_yaml("worse")})
+    summary = tmp_path / "step-summary.md"
+    summary.write_text("earlier step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    return summary
+
+
+def test_the_baseline_file_is_sorted_json_with_fixed_precision(baselined: Baselined) -> None:
+    text = baselined.path.read_text(encoding="utf-8")
     document = json.loads(text)
     assert text == json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"  # sorted keys
     assert document["format"] == 1 and document["suite"] == "main"
@@ -66,6 +89,10 @@ def test_baseline_file_is_stable_and_a_swapped_model_fails_the_gate_naming_its_r
         x == round(x, 1) for c in document["cases"].values() for x in c["latency_ms"]
     )  # fixed precision
 
+
+def test_the_same_results_again_leave_the_committed_baseline_byte_for_byte(baselined: Baselined) -> None:
+    root, repo, path = baselined
+    text = path.read_text(encoding="utf-8")
     # The same results again (a new run of the same code) leave the committed file byte for byte as it was.
     again = eval_run(root, "main")
     out = ok(run(root, "baseline", "update", "main")).stdout
@@ -73,13 +100,9 @@ def test_baseline_file_is_stable_and_a_swapped_model_fails_the_gate_naming_its_r
     assert path.read_text(encoding="utf-8") == text
     assert not repo.is_dirty(untracked_files=True)
 
-    # Same model config name, a different function: c03 and c07 now fail.
-    branch(repo, "swap", {"models/bot.yaml": model_yaml("worse")})
-    summary = tmp_path / "step-summary.md"
-    summary.write_text("earlier step\n", encoding="utf-8")
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
 
-    result = ok(run(root, "gate", "--base", "main"), 1)
+def test_a_swapped_model_fails_the_gate_naming_its_regressions(baselined: Baselined, swapped: Path) -> None:
+    result = ok(run(baselined.root, "gate", "--base", "main"), 1)
     regressed = re.findall(r"^\s+REGRESSED (\S+)", result.stdout, re.M)
     assert regressed == keys("c03", "c07")
     assert "gate FAILED for main" in result.stdout
@@ -88,15 +111,22 @@ def test_baseline_file_is_stable_and_a_swapped_model_fails_the_gate_naming_its_r
         in result.stdout
     )
     assert "was: (not kept in baseline files)" in result.stdout and "now: nope" in result.stdout
-    assert summary.read_text(encoding="utf-8").startswith("earlier step\n### ❌ llmopsctl: suite `main`")
+    assert swapped.read_text(encoding="utf-8").startswith("earlier step\n### ❌ llmopsctl: suite `main`")
 
-    md = ok(run(root, "gate", "--base", "main", "--format", "md"), 1).stdout
+
+def test_the_markdown_gate_report_lists_the_regressed_cases(baselined: Baselined, swapped: Path) -> None:
+    md = ok(run(baselined.root, "gate", "--base", "main", "--format", "md"), 1).stdout
     assert "gate failed" in md and "Regressed cases" in md
     assert [k for k in keys("c03", "c07") if f"| `{k}` |" in md] == keys("c03", "c07")
     assert "c05`" not in md
 
+
+def test_the_json_gate_report_and_junit_count_the_regressions(
+    baselined: Baselined, swapped: Path, tmp_path: Path
+) -> None:
     junit = tmp_path / "reports" / "gate.xml"
-    items = gate_json(ok(run(root, "gate", "--base", "main", "--format", "json", "--junit", junit), 1))
+    gate = run(baselined.root, "gate", "--base", "main", "--format", "json", "--junit", junit)
+    items = gate_json(ok(gate, 1))
     assert len(items) == 1 and items[0]["gate"]["passed"] is False
     assert [c["key"] for c in items[0]["cases"] if c["status"] == "regressed"] == keys("c03", "c07")
     assert items[0]["counts"]["regressed"] == 2 and items[0]["counts"]["unchanged"] == 8
@@ -113,7 +143,13 @@ def test_baseline_file_is_stable_and_a_swapped_model_fails_the_gate_naming_its_r
     suite = suites.find("testsuite")
     assert suite is not None and suite.get("tests") == "11" and suite.get("failures") == "3"
     assert suites.get("failures") == "3"
-    assert summary.read_text(encoding="utf-8").count("### ❌ llmopsctl: suite `main`") == 3
+
+
+def test_every_gate_run_adds_its_section_to_the_step_summary(baselined: Baselined, swapped: Path) -> None:
+    for options in ((), ("--format", "md"), ("--format", "json")):
+        ok(run(baselined.root, "gate", "--base", "main", *options), 1)
+    summary = swapped.read_text(encoding="utf-8")
+    assert summary.startswith("earlier step\n") and summary.count("### ❌ llmopsctl: suite `main`") == 3
 
 
 # --- 2. noise is not a regression --------------------------------------------------------------------------

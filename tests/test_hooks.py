@@ -87,6 +87,7 @@ def try_repo(
 
 
 @needs_pre_commit
+@pytest.mark.slow
 @pytest.mark.timeout(2 * TRY_REPO_TIMEOUT_S)
 def test_validate_hook_passes_a_valid_project_and_fails_a_broken_prompt_with_its_position(
     hook_repo: Path, pre_commit_env: dict[str, str], project: Path
@@ -113,6 +114,7 @@ def test_validate_hook_passes_a_valid_project_and_fails_a_broken_prompt_with_its
 
 
 @needs_pre_commit
+@pytest.mark.slow
 @pytest.mark.timeout(TRY_REPO_TIMEOUT_S + 60)
 def test_gate_hook_passes_a_push_that_keeps_the_committed_baseline(
     hook_repo: Path, pre_commit_env: dict[str, str], project: Path

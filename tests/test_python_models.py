@@ -13,7 +13,7 @@ import pytest
 from typer.testing import Result
 
 from conftest import problem_lines
-from eval_helpers import ModelDef, cli, db_path, eval_json, query, results, write_project
+from eval_helpers import MakeProject, ModelDef, cli, db_path, eval_json, query, results
 from llmopsctl.userfunc import MODEL_ARGUMENTS, static_problem
 
 Validate = Callable[..., Result]
@@ -185,7 +185,6 @@ def eval_fails_to_load(root: Path) -> str:
     return result.stderr
 
 
-@pytest.mark.usefixtures("eval_env")
 @pytest.mark.parametrize(
     ("source", "message", "hint"),
     [
@@ -209,35 +208,34 @@ def eval_fails_to_load(root: Path) -> str:
     ],
 )
 def test_eval_stops_with_exit_2_when_the_function_cannot_be_loaded(
-    tmp_path: Path, source: str, message: str, hint: str
+    eval_project: MakeProject, source: str, message: str, hint: str
 ) -> None:
     models = [ModelDef("app", provider="python", model="app.py:answer")]
-    root = write_project(tmp_path / "proj", cases=3, models=models, files={"app.py": source})
+    root = eval_project(cases=3, models=models, files={"app.py": source})
     stderr = eval_fails_to_load(root)
     assert f"error: {message}" in stderr and hint in stderr
 
 
-@pytest.mark.usefixtures("eval_env")
-def test_eval_refuses_a_python_model_that_validate_rejects(tmp_path: Path) -> None:
+def test_eval_refuses_a_python_model_that_validate_rejects(eval_project: MakeProject) -> None:
     models = [ModelDef("app", provider="python", model="nofile.py:answer")]
-    root = write_project(tmp_path / "proj", cases=3, models=models)
+    root = eval_project(cases=3, models=models)
     stderr = eval_fails_to_load(root)
     assert "models/app.yaml:" in stderr and "nofile.py does not exist" in stderr
 
 
-@pytest.mark.usefixtures("eval_env")
-def test_eval_redacts_a_secret_in_the_load_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_eval_redacts_a_secret_in_the_load_error(
+    eval_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = "pm-secret-value-123456"
     monkeypatch.setenv("PM_SERVICE_TOKEN", secret)
     source = "import os\nraise RuntimeError(os.environ['PM_SERVICE_TOKEN'])\n" + APP
     models = [ModelDef("app", provider="python", model="app.py:answer")]
-    root = write_project(tmp_path / "proj", cases=1, models=models, files={"app.py": source})
+    root = eval_project(cases=1, models=models, files={"app.py": source})
     stderr = eval_fails_to_load(root)
     assert "RuntimeError" in stderr and secret not in stderr
 
 
-@pytest.mark.usefixtures("eval_env")
-def test_an_exception_while_answering_stays_an_error_of_the_case(tmp_path: Path) -> None:
+def test_an_exception_while_answering_stays_an_error_of_the_case(eval_project: MakeProject) -> None:
     source = textwrap.dedent(
         """\
         def answer(vars, case_id):
@@ -247,7 +245,7 @@ def test_an_exception_while_answering_stays_an_error_of_the_case(tmp_path: Path)
         """
     )
     models = [ModelDef("app", provider="python", model="app.py:answer")]
-    root = write_project(tmp_path / "proj", cases=3, models=models, files={"app.py": source})
+    root = eval_project(cases=3, models=models, files={"app.py": source})
     data = eval_json(root, code=1)
     assert (data["passed"], data["errors"]) == (2, 1)
     (error,) = [r for r in results(root, data["run_id"]) if r["error"]]

@@ -5,32 +5,29 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from eval_helpers import (
     FLAT_PRICED,
+    MakeProject,
+    StartServer,
     cli,
     db_path,
     eval_json,
     query,
     results,
-    write_project,
 )
-from fake_llm_server import FakeLLMServer
-
-pytestmark = pytest.mark.usefixtures("eval_env")
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+def project(eval_project: MakeProject, fake_server: StartServer) -> tuple[Path, str]:
     """A project after one run of 3 cases: q001 passes, q002 fails its assertion, q003 errors."""
-    with FakeLLMServer({"w-q002": "a wrong answer"}, {"w-q003": "400"}) as server:
-        root = write_project(tmp_path / "proj", port=server.port, cases=3, models=[FLAT_PRICED])
-        data = eval_json(root, code=1)
-        yield root, data["run_id"]
+    server = fake_server({"w-q002": "a wrong answer"}, {"w-q003": "400"})
+    root = eval_project(server, cases=3, models=[FLAT_PRICED])
+    data = eval_json(root, code=1)
+    return root, data["run_id"]
 
 
 def test_runs_list_text_and_json(project: tuple[Path, str]) -> None:
@@ -99,15 +96,17 @@ def test_sql_csv_json_and_only_reads(project: tuple[Path, str]) -> None:
     assert len(results(root, run_id)) == 3
 
 
-def test_shards_cover_every_case_once_and_merge_into_one_database(tmp_path: Path) -> None:
-    with FakeLLMServer() as server:
-        root = write_project(tmp_path / "proj", port=server.port, cases=12, models=[FLAT_PRICED])
-        shards = []
-        for index in (1, 2, 3):
-            db = root / f"shard{index}.duckdb"
-            data = eval_json(root, "--shard", f"{index}/3", "--db", db)
-            shards.append((db, data["run_id"], [r["case_id"] for r in results(root, db=db)]))
-        assert server.count() == 12
+def test_shards_cover_every_case_once_and_merge_into_one_database(
+    eval_project: MakeProject, fake_server: StartServer
+) -> None:
+    server = fake_server()
+    root = eval_project(server, cases=12, models=[FLAT_PRICED])
+    shards = []
+    for index in (1, 2, 3):
+        db = root / f"shard{index}.duckdb"
+        data = eval_json(root, "--shard", f"{index}/3", "--db", db)
+        shards.append((db, data["run_id"], [r["case_id"] for r in results(root, db=db)]))
+    assert server.count() == 12
 
     cases = [c for _, _, ids in shards for c in ids]
     assert sorted(cases) == [f"q{i:03d}" for i in range(1, 13)]  # all of them, each exactly once
