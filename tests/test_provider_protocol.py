@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 import pytest
 
 from eval_helpers import ModelDef, cli, db_path, eval_json, query, results, write_project
+from llmopsctl.core.chat import ChatRequest, ChatResponse
 from llmopsctl.core.usage import Usage
 from llmopsctl.errors import MissingRecording, ProviderError
 from llmopsctl.providers import registry
 from llmopsctl.providers.anthropic import AnthropicProvider
-from llmopsctl.providers.base import BaseProvider, ChatRequest, ChatResponse, ModelSpec, Provider
+from llmopsctl.providers.base import BaseProvider, ModelSpec, Provider
 from llmopsctl.providers.echo import EchoProvider
 from llmopsctl.providers.ollama import OllamaProvider
 from llmopsctl.providers.openai import OpenAIProvider
@@ -132,7 +133,8 @@ PLUGIN_SOURCE = textwrap.dedent(
 
     from llmopsctl.core.usage import Usage
     from llmopsctl.errors import ProviderError
-    from llmopsctl.providers.base import BaseProvider, ChatResponse
+    from llmopsctl.core.chat import ChatResponse
+    from llmopsctl.providers.base import BaseProvider
 
     EVENTS = []
 

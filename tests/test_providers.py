@@ -20,9 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from llmopsctl.core.chat import ChatRequest, ChatResponse
 from llmopsctl.errors import ProviderError
 from llmopsctl.providers.anthropic import AnthropicProvider
-from llmopsctl.providers.base import ChatRequest, ChatResponse, ModelSpec, Provider
+from llmopsctl.providers.base import ModelSpec, Provider
 from llmopsctl.providers.echo import EchoProvider
 from llmopsctl.providers.http import HttpProvider, api_error_message, parse_retry_after
 from llmopsctl.providers.ollama import OllamaProvider

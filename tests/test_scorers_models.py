@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from llmopsctl.providers.base import ChatResponse
+from llmopsctl.core.chat import ChatResponse
 from llmopsctl.scorers.base import Score, ScoreContext, ScorerError
 from llmopsctl.scorers.judge import FACTUALITY_SCORES, STRICT_CHOICE, STRICT_GRADE
 from llmopsctl.scorers.registry import resolve, run_scorer

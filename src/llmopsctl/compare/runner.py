@@ -14,6 +14,7 @@ from llmopsctl.compare.sources import base_caseset, head_casesets, run_caseset
 from llmopsctl.core.definitions import Suite
 from llmopsctl.core.settings import GateThresholds
 from llmopsctl.engine.progress import Progress
+from llmopsctl.engine.runner import RunRequest, run_suite
 from llmopsctl.project.model import Project
 from llmopsctl.store import Store
 
@@ -101,8 +102,6 @@ def _gate_suite(
     on_progress: Callable[[Progress], None] | None,
     on_end: Callable[[str], None] | None,
 ) -> SuiteGate:
-    from llmopsctl.engine.runner import RunRequest, run_suite  # the providers load only when a gate runs
-
     # Fail fast, before spending; a suite added since the base has no baseline there yet.
     base_set = base_caseset(project.root, store, suite.name, request.base, allow_new_suite=True)
 

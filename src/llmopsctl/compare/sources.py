@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from llmopsctl import gitio
 from llmopsctl.compare.baseline import baseline_path, loads
 from llmopsctl.compare.caseset import CaseSet, from_results
 from llmopsctl.engine.plan import select_suites
@@ -83,8 +84,6 @@ def head_casesets(project: Project, store: Store, suites: Sequence[str], head: s
 
 
 def _suite_is_new(root: Path, suite: str, ref: str) -> bool:
-    from llmopsctl import gitio
-
     return all(
         gitio.file_at(root, ref, root / "suites" / f"{suite}{ext}") is None for ext in (".yaml", ".yml")
     )
@@ -95,8 +94,6 @@ def base_caseset(
 ) -> CaseSet:
     """The base side for `suite` from --base SPEC. With allow_new_suite, a suite that did not exist at a
     git ref compares with nothing (every case is new), so a pull request may add suites."""
-    from llmopsctl import gitio
-
     path = baseline_path(root, suite)
     rel = path.relative_to(root).as_posix()
     if spec == WORKTREE:

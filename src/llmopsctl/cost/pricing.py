@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from llmopsctl.core.definitions import Pricing
+from llmopsctl.core.hashing import content_hash
 from llmopsctl.core.usage import Usage
 
 if TYPE_CHECKING:
@@ -272,7 +273,5 @@ def _dec(value: Any) -> Decimal | None:
 
 def _override_hash(override: Pricing) -> str:
     """Identifies a pricing written in a model file: the hash of its prices as numbers."""
-    from llmopsctl.core.hashing import content_hash
-
     numbers = {k: int(v) if v == v.to_integral_value() else float(v) for k, v in override.to_dict().items()}
     return f"pricing {content_hash(numbers, 12)}"

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from llmopsctl.core.chat import ChatRequest, ChatResponse
 from llmopsctl.core.definitions import team_and_owner
 from llmopsctl.core.secrets import redact
 from llmopsctl.cost.estimate import CostEstimate, EstimateItem, estimate_cost
@@ -30,7 +31,6 @@ from llmopsctl.engine.retries import describe_failure, with_retries
 from llmopsctl.engine.score import evaluate
 from llmopsctl.engine.writer import StoreWriter
 from llmopsctl.errors import MissingRecording
-from llmopsctl.providers.base import ChatRequest, ChatResponse
 from llmopsctl.providers.replay import cassette_key
 from llmopsctl.scorers.base import ScoreContext
 from llmopsctl.store import Store

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmopsctl.core.chat import ChatRequest, ChatResponse
 from llmopsctl.core.hashing import content_hash
 from llmopsctl.core.usage import Usage
 from llmopsctl.engine.retries import describe_failure, with_retries
-from llmopsctl.providers.base import ChatRequest, ChatResponse
 from llmopsctl.providers.replay import cassette_key, embeddings_entry
 from llmopsctl.scorers.base import ScorerError
 

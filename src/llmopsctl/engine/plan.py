@@ -11,6 +11,7 @@ from typing import Any
 
 from llmopsctl.core.cases import Case, Dataset
 from llmopsctl.core.definitions import ModelConfig, Prompt, Suite
+from llmopsctl.core.suggest import did_you_mean
 from llmopsctl.errors import UsageError
 from llmopsctl.project.model import Project
 
@@ -146,8 +147,6 @@ def plan_suite(project: Project, suite: Suite, filters: Filters) -> Plan:
 
 
 def select_suites(project: Project, names: list[str]) -> list[Suite]:
-    from llmopsctl.core.suggest import did_you_mean
-
     if not names:
         if not project.suites:
             raise UsageError("the project has no suites", hint="add one under suites/ (see `llmopsctl init`)")

@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from llmopsctl.core.chat import ChatResponse
 from llmopsctl.core.format import money
-from llmopsctl.providers.base import ChatResponse
 
 
 @dataclass

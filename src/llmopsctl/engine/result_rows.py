@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from llmopsctl.core.chat import ChatResponse
 from llmopsctl.core.definitions import team_and_owner
 from llmopsctl.cost.pricing import PricedCall
 from llmopsctl.engine.score import CaseVerdict
-from llmopsctl.providers.base import ChatResponse
 
 if TYPE_CHECKING:
     from llmopsctl.engine.plan import WorkItem

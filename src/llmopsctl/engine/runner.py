@@ -12,11 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from llmopsctl import __version__
+from llmopsctl import __version__, gitio
 from llmopsctl.core.assertions import Assertion
 from llmopsctl.core.definitions import ModelConfig, Suite
 from llmopsctl.core.format import money
-from llmopsctl.core.secrets import secret_env_values
+from llmopsctl.core.secrets import redact, secret_env_values
+from llmopsctl.core.suggest import did_you_mean
 from llmopsctl.cost.estimate import CostEstimate
 from llmopsctl.engine.execute import Executor
 from llmopsctl.engine.limits import ModelLimits
@@ -28,6 +29,7 @@ from llmopsctl.engine.resume import Resume
 from llmopsctl.errors import ConfigError, CostCapExceeded, LlmopsError, UsageError
 from llmopsctl.project.model import Project
 from llmopsctl.providers.base import ModelSpec, Provider
+from llmopsctl.providers.registry import provider_class
 from llmopsctl.providers.replay import Cassette, ReplayProvider
 from llmopsctl.store import Store
 
@@ -196,8 +198,6 @@ def build_runtimes(
 
 def _provider(spec: ModelSpec, replay: Cassette | None) -> Provider:
     """The provider of `spec`: a replay of the run's cassette, else the registry's class for it."""
-    from llmopsctl.providers.registry import provider_class
-
     if replay is not None:
         return ReplayProvider(spec, cassette=replay)
     provider: Provider = provider_class(spec.provider)(spec)
@@ -207,8 +207,6 @@ def _provider(spec: ModelSpec, replay: Cassette | None) -> Provider:
 def _prepare(provider: Provider, where: str, secrets: list[str]) -> None:
     """`provider.prepare()`, its failure a ConfigError naming the model file `where`, secrets redacted
     (what a python model's import raised may quote a key the module read)."""
-    from llmopsctl.core.secrets import redact
-
     try:
         provider.prepare()
     except Exception as exc:
@@ -338,8 +336,6 @@ def _environment(project: Project, request: RunRequest) -> str | None:
         name = request.resume.environment
     declared = project.settings.environments
     if name is not None and declared and name not in declared:
-        from llmopsctl.core.suggest import did_you_mean
-
         raise UsageError(
             f"unknown environment {name!r}{did_you_mean(name, list(declared))} "
             f"(environments in llmops.yaml: {', '.join(declared)})"
@@ -364,8 +360,6 @@ async def _execute(executor: Executor, todo: Any, total: int, runtimes: dict[str
 def _run_row(
     project: Project, suite: Suite, run_id: str, plan: Plan, filters: Filters, req: RunRequest
 ) -> dict[str, Any]:
-    from llmopsctl import gitio
-
     git = gitio.state(project.root)
     return {
         "id": run_id,

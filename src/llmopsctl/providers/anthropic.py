@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from llmopsctl.core.chat import ChatRequest, ChatResponse
 from llmopsctl.core.usage import Usage, as_int
-from llmopsctl.providers.base import ChatRequest, ChatResponse
 from llmopsctl.providers.http import HttpProvider, merged_params, missing_field
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"

@@ -16,9 +16,10 @@ from typing import Any
 
 import httpx
 
+from llmopsctl.core.chat import ChatRequest, ChatResponse
 from llmopsctl.core.usage import Usage
 from llmopsctl.errors import ProviderError
-from llmopsctl.providers.base import BaseProvider, ChatRequest, ChatResponse, ModelSpec
+from llmopsctl.providers.base import BaseProvider, ModelSpec
 from llmopsctl.providers.http import merged_params
 
 

@@ -24,8 +24,9 @@ from typing import Any
 
 import httpx
 
+from llmopsctl.core.chat import ChatRequest
 from llmopsctl.errors import ProviderError
-from llmopsctl.providers.base import BaseProvider, ChatRequest, ModelSpec
+from llmopsctl.providers.base import BaseProvider, ModelSpec
 
 MAX_DETAIL_CHARS = 300
 REDACTED = "[REDACTED]"

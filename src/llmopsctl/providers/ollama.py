@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from llmopsctl.core.chat import ChatRequest, ChatResponse, Embeddings
 from llmopsctl.core.usage import Usage, as_int
-from llmopsctl.providers.base import ChatRequest, ChatResponse, Embeddings
 from llmopsctl.providers.http import HttpProvider, merged_params, missing_field, text_of
 
 DEFAULT_BASE_URL = "http://127.0.0.1:11434"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from llmopsctl.core.chat import ChatRequest, ChatResponse, Embeddings
 from llmopsctl.core.usage import Usage, as_int
-from llmopsctl.providers.base import ChatRequest, ChatResponse, Embeddings
 from llmopsctl.providers.http import HttpProvider, merged_params, missing_field, text_of
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"

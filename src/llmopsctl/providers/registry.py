@@ -6,6 +6,8 @@ import importlib
 from functools import cache
 from typing import Any
 
+from llmopsctl.errors import ConfigError
+
 ENTRY_POINT_GROUP = "llmopsctl.providers"
 BUILTINS = {
     "openai": "llmopsctl.providers.openai:OpenAIProvider",
@@ -19,6 +21,7 @@ BUILTINS = {
 
 @cache
 def _targets() -> dict[str, str]:
+    # lazy: reading the installed distributions' metadata is slow; only a model's provider needs it
     from importlib.metadata import entry_points
 
     found = dict(BUILTINS)
@@ -32,8 +35,6 @@ def provider_names() -> list[str]:
 
 
 def provider_class(name: str) -> Any:
-    from llmopsctl.errors import ConfigError
-
     target = _targets().get(name)
     if target is None:
         raise ConfigError(f"unknown provider {name!r} (known: {', '.join(provider_names())})")

@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 
+from llmopsctl.core.chat import ChatRequest, ChatResponse, Embeddings
 from llmopsctl.core.hashing import canonical_json, content_hash
+from llmopsctl.core.secrets import redact
 from llmopsctl.errors import MissingRecording, ProviderError
-from llmopsctl.providers.base import BaseProvider, ChatRequest, ChatResponse, Embeddings, ModelSpec
+from llmopsctl.providers.base import BaseProvider, ModelSpec
 
 
 def cassette_key(model: str, messages: Any, params: dict[str, Any]) -> str:
@@ -61,8 +63,6 @@ class Cassette:
         self.dirty = True
 
     def save(self, secrets: list[str]) -> None:
-        from llmopsctl.core.secrets import redact
-
         if not self.dirty:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from llmopsctl.providers.base import ChatResponse
+    from llmopsctl.core.chat import ChatResponse
 
 # A problem a static check found: the path inside the assertion (e.g. ("config", "model")) and a message.
 Problem = tuple[tuple[str | int, ...], str]

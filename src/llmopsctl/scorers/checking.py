@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmopsctl.core.assertions import Assertion
+from llmopsctl.core.suggest import did_you_mean
 from llmopsctl.scorers.base import CheckEnv, Problem, ScorerError, is_template, to_number
 
 Where = tuple[str | int, ...]
@@ -58,8 +59,6 @@ def check_unit_threshold(assertion: Assertion, env: CheckEnv) -> list[Problem]:
 
 def model_problems(assertion: Assertion, env: CheckEnv, what: str) -> list[Problem]:
     """`config.model` names a model of the project (models/<name>.yaml); `what` kind of model it is."""
-    from llmopsctl.core.suggest import did_you_mean
-
     model = assertion.config.get("model")
     if model is None:
         return [((), f"needs the {what} model: `config.model`, the name of a models/<name>.yaml")]

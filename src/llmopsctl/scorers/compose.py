@@ -5,16 +5,23 @@ through the registry; a sub-assertion without `value` whose type compares with a
 `expected`. Nothing is rendered again (a sub-assertion's `value` is used as written). The set passes when
 the weighted score reaches `threshold` (config or the assertion's), else when every sub-assertion with a
 weight above 0 passes.
+
+The type scores and checks its members through the registry that holds it, so the registry declares it
+with `declare(resolve, run)`, handing over its own look-up and scoring functions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from llmopsctl.core.assertions import Assertion
 from llmopsctl.scorers.base import CheckEnv, Problem, Score, ScoreContext, ScorerError, to_number, weighted
 from llmopsctl.scorers.checking import threshold_problems
 from llmopsctl.scorers.declaration import AssertionType
+
+Resolve = Callable[[str], tuple[AssertionType, bool]]  # a type name -> (declaration, negated)
+Run = Callable[[Assertion, ScoreContext], Awaitable[Score]]  # scores one assertion
 
 
 def sub_assertions(value: Any) -> list[dict[str, Any]]:
@@ -26,9 +33,7 @@ def sub_assertions(value: Any) -> list[dict[str, Any]]:
     return value
 
 
-async def assert_set(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
-    from llmopsctl.scorers.registry import run_assertion
-
+async def assert_set(ctx: ScoreContext, value: Any, config: dict[str, Any], run_assertion: Run) -> Score:
     rows: list[tuple[str, float, Score]] = []
     for i, assertion in enumerate(sub_assertions(value)):
         type_name = str(assertion["type"])
@@ -53,10 +58,8 @@ async def assert_set(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> S
     return Score(max(0.0, min(1.0, mean)), passed, how + detail)
 
 
-def check_assert_set(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+def check_assert_set(assertion: Assertion, env: CheckEnv, resolve: Resolve) -> list[Problem]:
     """A non-empty list of assertions, each checked by its own type's check (paths under `value`)."""
-    from llmopsctl.scorers.registry import resolve
-
     value = assertion.value
     if not isinstance(value, list) or not value:
         return [(("value",) if value is not None else (), "`value` must be a non-empty list of assertions")]
@@ -81,4 +84,13 @@ def check_assert_set(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     return problems
 
 
-TYPES = (AssertionType("assert-set", assert_set, needs_value=False, negatable=False, check=check_assert_set),)
+def declare(resolve: Resolve, run: Run) -> AssertionType:
+    """The `assert-set` type of a registry whose look-up is `resolve` and whose scoring is `run`."""
+
+    async def score(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
+        return await assert_set(ctx, value, config, run)
+
+    def check(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+        return check_assert_set(assertion, env, resolve)
+
+    return AssertionType("assert-set", score, needs_value=False, negatable=False, check=check)

@@ -26,6 +26,7 @@ from llmopsctl.scorers.base import (
 )
 from llmopsctl.scorers.checking import model_problems, threshold_problems
 from llmopsctl.scorers.declaration import AssertionType
+from llmopsctl.scorers.verdict import parse_choice, parse_graded
 
 T = TypeVar("T")
 Messages = list[dict[str, str]]
@@ -168,8 +169,6 @@ async def llm_judge(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Sc
         {"role": "system", "content": RUBRIC_SYSTEM},
         {"role": "user", "content": f"<rubric>\n{rubric}\n</rubric>\n\n<output>\n{ctx.output}\n</output>"},
     ]
-    from llmopsctl.scorers.verdict import parse_graded
-
     score, reason = await ask_judge(ctx, config, messages, parse_graded, STRICT_GRADE)
     return _graded(score, reason, threshold, "judge score")
 
@@ -202,8 +201,6 @@ async def factuality(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> S
     question = question_of(ctx, config) or "(not given)"
     prompt = FACT_USER.format(question=question, expert=expert, submission=ctx.output)
     messages = [{"role": "system", "content": FACT_SYSTEM}, {"role": "user", "content": prompt}]
-    from llmopsctl.scorers.verdict import parse_choice
-
     letter, reason = await ask_judge(ctx, config, messages, lambda t: parse_choice(t, "ABCDE"), STRICT_CHOICE)
     return _graded(scores[letter], reason, threshold, f"({letter}) {FACTUALITY_LABELS[letter]}: score")
 
@@ -222,8 +219,6 @@ async def answer_relevance(ctx: ScoreContext, value: Any, config: dict[str, Any]
             "content": f"<question>\n{question}\n</question>\n\n<response>\n{ctx.output}\n</response>",
         },
     ]
-    from llmopsctl.scorers.verdict import parse_graded
-
     score, reason = await ask_judge(ctx, config, messages, parse_graded, STRICT_GRADE)
     return _graded(score, reason, threshold, "relevance")
 

@@ -13,6 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from llmopsctl.core.assertions import Assertion
+from llmopsctl.core.suggest import did_you_mean
 from llmopsctl.errors import ConfigError
 from llmopsctl.scorers import (
     compose,
@@ -37,7 +38,8 @@ NEGATION = "not-"
 # Each declares its types in `TYPES`; this order is the order of the built-in types (in the JSON Schemas).
 # `validate` imports them all to check assertions, so what only some scorers or checks need (jsonschema,
 # asyncio, the verdict parser, ...) is imported inside the functions that use it.
-BUILTIN_MODULES = (text, similarity, structure, reference, operational, judge, semantic, custom, compose)
+# assert-set (compose) comes last: it is declared at the end of this module, with this registry's functions.
+BUILTIN_MODULES = (text, similarity, structure, reference, operational, judge, semantic, custom)
 
 
 def by_name(declarations: Iterable[AssertionType]) -> dict[str, AssertionType]:
@@ -52,13 +54,6 @@ def by_name(declarations: Iterable[AssertionType]) -> dict[str, AssertionType]:
     return found
 
 
-# is-sql is left out on purpose: no well-kept pure-Python SQL parser is available as a dependency here,
-# and a regex "parser" would pass broken SQL. A project can add it as a plugin (entry point).
-BUILTINS: dict[str, AssertionType] = by_name(
-    declaration for module in BUILTIN_MODULES for declaration in module.TYPES
-)
-
-
 def _origin(entry: EntryPoint) -> str:
     """`name = value` of an entry point and the distribution that declares it, for messages."""
     dist = entry.dist
@@ -70,6 +65,7 @@ def _origin(entry: EntryPoint) -> str:
 def plugin_entry_points() -> dict[str, EntryPoint]:
     """The plugins' entry points by type name, not loaded. A plugin that takes a built-in's name, or one
     that another plugin has, is a ConfigError: which of the two would run is not for a name to decide."""
+    # lazy: reading the installed distributions' metadata is slow; only plugin look-ups need it
     from importlib.metadata import entry_points
 
     found: dict[str, EntryPoint] = {}
@@ -133,8 +129,6 @@ def resolve(type_name: str) -> tuple[AssertionType, bool]:
             if not found.negatable:
                 raise ScorerError(f"assertion type {found.name!r} cannot be negated")
             return found, True
-    from llmopsctl.core.suggest import did_you_mean
-
     raise ScorerError(f"unknown assertion type {type_name!r}{did_you_mean(type_name, known_types())}")
 
 
@@ -184,3 +178,13 @@ async def run_assertion(
         value = ctx.expected
     config = assertion.options()
     return await run_scorer(assertion_type, negate, ctx, render(value) if render else value, config)
+
+
+# is-sql is left out on purpose: no well-kept pure-Python SQL parser is available as a dependency here,
+# and a regex "parser" would pass broken SQL. A project can add it as a plugin (entry point).
+BUILTINS: dict[str, AssertionType] = by_name(
+    [
+        *(declaration for module in BUILTIN_MODULES for declaration in module.TYPES),
+        compose.declare(resolve, run_assertion),
+    ]
+)

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from llmopsctl.core.assertions import Assertion
+from llmopsctl.core.suggest import did_you_mean
+from llmopsctl.scorers import jsonpath
 from llmopsctl.scorers.base import CheckEnv, Problem, Score, ScoreContext, ScorerError, is_template, shorten
 from llmopsctl.scorers.checking import Where, given_option, literal
 from llmopsctl.scorers.declaration import AssertionType
@@ -56,6 +58,7 @@ def load_schema(value: Any, root: str | Path | None) -> Any:
         path = (Path(root) if root else Path.cwd()) / path
     if not path.is_file():
         raise ScorerError(f"schema file not found: {text} (paths are relative to the project root)")
+    # lazy: only a schema file written in YAML needs the parser
     import yaml
 
     try:
@@ -67,6 +70,7 @@ def load_schema(value: Any, root: str | Path | None) -> Any:
 
 def schema_validator(schema: Any) -> Any:
     """A jsonschema validator for the schema's `$schema` draft (default 2020-12); ScorerError if invalid."""
+    # lazy: jsonschema is slow to import; only json-schema and tool-call assertions need it
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
     from jsonschema.validators import validator_for
@@ -90,6 +94,7 @@ def jsonpath_of(parts: Any) -> str:
 
 
 def schema_errors(validator: Any, document: Any, limit: int = 3) -> list[str]:
+    # lazy: jsonschema is slow to import; only a failing output needs its error ranking
     from jsonschema.exceptions import relevance
 
     errors = sorted(validator.iter_errors(document), key=relevance)
@@ -153,8 +158,6 @@ def json_path_spec(value: Any, config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def json_path(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
-    from llmopsctl.scorers import jsonpath
-
     spec = json_path_spec(value, config)
     path = spec.get("path")
     if not isinstance(path, str):
@@ -219,8 +222,6 @@ def _call_problem(call: Any, tools: dict[str, Any], validators: dict[str, Any]) 
         return "?", "a tool call without a function name"
     name = fn["name"]
     if name not in tools:
-        from llmopsctl.core.suggest import did_you_mean
-
         return name, f"unknown tool {name!r}{did_you_mean(name, sorted(tools))}"
     args = fn.get("arguments", fn.get("input", {}))
     if isinstance(args, str):
@@ -289,8 +290,6 @@ def check_json_schema(assertion: Assertion, env: CheckEnv) -> list[Problem]:
 
 def check_json_path(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     """A `path` in the supported JSONPath subset, with `equals` or `contains` (not both)."""
-    from llmopsctl.scorers import jsonpath
-
     value = assertion.value
     if is_template(value):
         return []

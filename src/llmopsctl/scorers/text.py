@@ -20,6 +20,7 @@ from llmopsctl.scorers.base import (
 )
 from llmopsctl.scorers.checking import Where, given_option, literal
 from llmopsctl.scorers.declaration import AssertionType
+from llmopsctl.scorers.structure import extract_json
 
 REGEX_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
 
@@ -30,8 +31,6 @@ def equals(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
     A dict or list `value` is compared with the output parsed as JSON (key order and spacing ignored).
     """
     if isinstance(value, (dict, list)):
-        from llmopsctl.scorers.structure import extract_json
-
         try:
             if extract_json(ctx.output) == value:
                 return Score.of(True, "output equals the expected JSON")

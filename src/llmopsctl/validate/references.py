@@ -13,6 +13,10 @@ from llmopsctl.core.diagnostics import Diagnostic, JsonPath, format_json_path
 from llmopsctl.core.suggest import did_you_mean
 from llmopsctl.project.model import LoadedFile, Project
 from llmopsctl.project.templating import TemplateProblem, variables_of
+from llmopsctl.providers.registry import provider_names
+from llmopsctl.scorers.base import CheckEnv, ScorerError
+from llmopsctl.scorers.registry import resolve
+from llmopsctl.userfunc import MODEL_ARGUMENTS, static_problem
 from llmopsctl.validate.variables import quick_fit, variables_validator
 
 MAX_CASE_ERRORS = 20  # per (dataset, prompt) pairing; the rest are summed up in one line
@@ -166,9 +170,6 @@ def _iter_assertions(project: Project) -> Iterator[tuple[Path, JsonPath, Asserti
 
 
 def _check_assertions(ctx: _Ctx) -> None:
-    from llmopsctl.scorers.base import ScorerError
-    from llmopsctl.scorers.registry import resolve
-
     env = _check_env(ctx)
     for path, at, assertion, expected, from_suite in _iter_assertions(ctx.project):
         type_name = assertion.type
@@ -203,8 +204,6 @@ def _check_assertions(ctx: _Ctx) -> None:
 
 def _check_env(ctx: _Ctx) -> Any:
     """What the assertion checks may know: the project root and every model name (loaded or not)."""
-    from llmopsctl.scorers.base import CheckEnv
-
     models = frozenset(ctx.present.get("model", set()) | set(ctx.project.models))
     return CheckEnv(root=ctx.project.root, models=models)
 
@@ -226,9 +225,6 @@ def _assertion_problems(spec: Any, assertion: Assertion, env: Any) -> list[tuple
 
 
 def _needs_expected(assertion: Assertion) -> bool:
-    from llmopsctl.scorers.base import ScorerError
-    from llmopsctl.scorers.registry import resolve
-
     try:
         spec, _ = resolve(assertion.type)
     except ScorerError:
@@ -237,8 +233,6 @@ def _needs_expected(assertion: Assertion) -> bool:
 
 
 def _check_models(ctx: _Ctx) -> None:
-    from llmopsctl.providers.registry import provider_names
-
     known = provider_names()
     for model in ctx.project.models.values():
         if model.provider not in known:
@@ -256,8 +250,6 @@ def _check_models(ctx: _Ctx) -> None:
 def _check_python_model(ctx: _Ctx, model: ModelConfig) -> None:
     """The reference of a `provider: python` model, checked as the provider loads it but without running
     the user's code: the file exists, compiles and defines the function, or the module can be found."""
-    from llmopsctl.userfunc import MODEL_ARGUMENTS, static_problem
-
     module_ref, sep, attr = model.model.rpartition(":")
     module_ref, attr = module_ref.strip(), attr.strip()
     if not sep or not module_ref or not attr:
