@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from llmopsctl.core.records import RunRecord
 from llmopsctl.errors import StoreError, StoreLocked
 from llmopsctl.store import Store
 from llmopsctl.store import queries as q
@@ -58,7 +59,7 @@ def make_result(run_id: str, n: int, **over: Any) -> dict[str, Any]:
     return row
 
 
-def make_run(run_id: str, suite: str = "smoke", started: datetime = T0, **over: Any) -> dict[str, Any]:
+def make_run(run_id: str, suite: str = "smoke", started: datetime = T0, **over: Any) -> RunRecord:
     run: dict[str, Any] = {
         "id": run_id,
         "suite": suite,
@@ -71,7 +72,7 @@ def make_run(run_id: str, suite: str = "smoke", started: datetime = T0, **over: 
         "planned": 3,
     }
     run.update(over)
-    return run
+    return RunRecord(**run)
 
 
 @pytest.fixture
@@ -221,9 +222,10 @@ def test_committed_rows_survive_kill_9(tmp_path: Path) -> None:
         import time
         from pathlib import Path
         from decimal import Decimal
+        from llmopsctl.core.records import RunRecord
         from llmopsctl.store import Store
         s = Store.open(Path({str(path)!r}))
-        s.create_run({{"id": "r1", "suite": "smoke"}})
+        s.create_run(RunRecord(id="r1", suite="smoke"))
         rows = [{{"run_id": "r1", "item_key": f"k{{i}}", "cost_usd": Decimal("0.5")}} for i in range(100)]
         s.write_results(rows, [])
         con = s._con
@@ -270,8 +272,10 @@ def test_run_round_trip_and_update(store: Store) -> None:
         store.update_run("missing", status="complete")
     with pytest.raises(StoreError, match="unknown run field"):
         store.update_run("r1", colour="blue")
-    with pytest.raises(StoreError, match="unknown run field"):
-        store.create_run({"id": "r2", "bogus": 1})
+    with pytest.raises(TypeError, match="bogus"):  # a run record has only the runs table's columns
+        store.create_run(RunRecord(id="r2", bogus=1))  # type: ignore[call-arg]
+    with pytest.raises(StoreError, match="a run needs an id"):
+        store.create_run(RunRecord(id=""))
 
 
 def test_results_round_trip_with_decimal_and_null_cost(store: Store) -> None:

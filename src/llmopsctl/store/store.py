@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from llmopsctl.core.records import RunRecord
 from llmopsctl.errors import StoreError, StoreLocked
 from llmopsctl.store import migrations
 from llmopsctl.store import queries as q
@@ -100,16 +101,14 @@ class Store(CacheMixin):
 
     # --- runs ---------------------------------------------------------------------------------
 
-    def create_run(self, run: dict[str, Any]) -> None:
-        """Insert a new run (keys: queries.RUN_COLUMNS; `id` required; status defaults to running)."""
-        q.check_keys("run", run, q.RUN_COLUMNS)
-        if not run.get("id"):
+    def create_run(self, run: RunRecord) -> None:
+        """Insert a new run (status running and started now unless the record says otherwise)."""
+        if not run.id:
             raise StoreError("a run needs an id")
-        row = {"status": "running", "started_at": q.utc_now(), **run}
-        if self.get_run(str(row["id"])) is not None:
-            raise StoreError(f"run {row['id']} already exists in {self.path}")
+        if self.get_run(run.id) is not None:
+            raise StoreError(f"run {run.id} already exists in {self.path}")
         cols = q.RUN_COLUMNS
-        values = [q.encode("runs", c, t, row.get(c)) for c, t in cols.items()]
+        values = [q.encode("runs", c, t, getattr(run, c)) for c, t in cols.items()]
         placeholders = ", ".join(f"?::{t}" for t in cols.values())
         with self._transaction("recording the run") as con:
             con.execute(f"INSERT INTO runs ({', '.join(cols)}) VALUES ({placeholders})", values)
