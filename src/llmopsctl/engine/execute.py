@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from llmopsctl.core.definitions import team_and_owner
+from llmopsctl.core.records import JudgeCallRecord
 from llmopsctl.core.secrets import redact
 from llmopsctl.cost.estimate import CostEstimate, EstimateItem, estimate_cost
 from llmopsctl.cost.pricing import PricedCall, PriceQuote
@@ -46,7 +47,7 @@ FLUSH_S = 1.0  # write buffered results at least this often
 class _Batch:
     results: list[dict[str, Any]]
     scores: list[dict[str, Any]]
-    judge_rows: list[dict[str, Any]]
+    judge_calls: list[JudgeCallRecord]
     cache: list[CacheEntry]
 
 
@@ -185,17 +186,17 @@ class Executor:
     def _take(self) -> _Batch | None:
         """The buffered rows, handed over (the buffers start again empty)."""
         self._last_flush = time.monotonic()
-        judge_rows, judge_cache = self.calls.drain()
-        batch = _Batch(self._results, self._scores, judge_rows, self._cache_new + judge_cache)
+        judge_calls, judge_cache = self.calls.drain()
+        batch = _Batch(self._results, self._scores, judge_calls, self._cache_new + judge_cache)
         self._results, self._scores, self._cache_new = [], [], []
-        return batch if batch.results or batch.judge_rows or batch.cache else None
+        return batch if batch.results or batch.judge_calls or batch.cache else None
 
     def _write(self, batch: _Batch) -> None:
         """Write one batch (on the store thread during a run): results and scores, judge calls, cache."""
         if batch.results:
             self.store.write_results(batch.results, batch.scores, replace=not self.options.fresh)
-        if batch.judge_rows:
-            write_judge_calls(self.store, batch.judge_rows)
+        if batch.judge_calls:
+            write_judge_calls(self.store, batch.judge_calls)
         if batch.cache:
             self.store.cache_put_many(batch.cache)
 

@@ -18,12 +18,15 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from llmopsctl.errors import StoreError
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
+
+T = TypeVar("T")
 
 RUN_COLUMNS: dict[str, str] = {
     "id": "VARCHAR",
@@ -360,6 +363,51 @@ def check_read_only(con: DuckDBPyConnection, sql: str) -> None:
 
 
 # --- rows for write_results --------------------------------------------------------------------
+
+
+# The Python type of values that bind as they are, by SQL type (others go through the type's encoder).
+_BOUND_AS_IS: dict[str, type] = {
+    "VARCHAR": str,
+    "BOOLEAN": bool,
+    "INTEGER": int,
+    "BIGINT": int,
+    "DOUBLE": float,
+}
+
+
+def encode_column(table: str, column: str, sql_type: str, values: list[Any]) -> list[Any]:
+    """One column's values in the form bound for `sql_type` (None stays None), as `encode` gives them."""
+    enc = _ENCODERS[sql_type]
+    as_is = _BOUND_AS_IS.get(sql_type)
+    try:
+        if as_is is None:
+            return [None if v is None else enc(v) for v in values]
+        return [v if v is None or v.__class__ is as_is else enc(v) for v in values]
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise StoreError(f"cannot store {table}.{column}: {exc}") from None
+
+
+def record_columns(
+    table: str, records: Sequence[object], columns: Mapping[str, str], given: Mapping[str, list[Any]]
+) -> list[list[Any]]:
+    """Encode records (fields named after the columns) column by column, one list per column for
+    `bulk_insert_sql`; `given` holds the values of the columns the caller worked out (defaults filled)."""
+    out: list[list[Any]] = []
+    for name, sql_type in columns.items():
+        values = given[name] if name in given else list(map(attrgetter(name), records))
+        out.append(encode_column(table, name, sql_type, values))
+    return out
+
+
+def last_of_each(keys: Sequence[Hashable]) -> list[int] | None:
+    """Positions of the last item of each key, in the order the keys first come (as `dedupe` keeps rows),
+    or None when no key comes twice."""
+    last = {key: i for i, key in enumerate(keys)}
+    return None if len(last) == len(keys) else list(last.values())
+
+
+def pick(values: Sequence[T], positions: list[int]) -> list[T]:
+    return [values[i] for i in positions]
 
 
 def result_row(result: dict[str, Any]) -> dict[str, Any]:
