@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from llmopsctl.core.records import JudgeCallRecord
+from llmopsctl.core.records import JudgeCallRecord, ResultRecord
 from llmopsctl.core.settings import Budget
 from llmopsctl.cost import budgets as bud
 from llmopsctl.cost.budgets import budget_status, check_alerts, period_bounds
@@ -49,7 +49,7 @@ def test_period_bounds_convert_aware_times_to_utc() -> None:
     assert period_bounds("month", now) == (datetime(2024, 12, 1), datetime(2025, 1, 1))
 
 
-def result(n: int, at: datetime, cost: str | None, **over: Any) -> dict[str, Any]:
+def result(n: int, at: datetime, cost: str | None, **over: Any) -> ResultRecord:
     row: dict[str, Any] = {
         "run_id": "run1",
         "item_key": f"c{n}",
@@ -67,7 +67,7 @@ def result(n: int, at: datetime, cost: str | None, **over: Any) -> dict[str, Any
         "created_at": at,
     }
     row.update(over)
-    return row
+    return ResultRecord(**row)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from llmopsctl.core.records import JudgeCallRecord
+from llmopsctl.core.records import JudgeCallRecord, ResultRecord
 from llmopsctl.cost.report import cost_report, parse_dims
 from llmopsctl.cost.review import monthly_review, parse_month
 from llmopsctl.errors import StoreError, UsageError
@@ -26,7 +26,7 @@ from llmopsctl.store.costs import COST_TABLE_COLUMNS, aggregate_calls, write_jud
 D = Decimal
 
 
-def res(key: str, at: datetime, **over: Any) -> dict[str, Any]:
+def res(key: str, at: datetime, **over: Any) -> ResultRecord:
     row: dict[str, Any] = {
         "run_id": "run1",
         "item_key": key,
@@ -44,7 +44,7 @@ def res(key: str, at: datetime, **over: Any) -> dict[str, Any]:
         "created_at": at,
     }
     row.update(over)
-    return row
+    return ResultRecord(**row)
 
 
 def fill(store: Store) -> None:

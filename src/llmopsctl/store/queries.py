@@ -2,11 +2,12 @@
 
 duckdb is imported only inside check_read_only, lazily.
 
-Row shapes (plain dicts, keys = column names below):
+Rows are written from the records of core/records.py, whose fields are the column names below (RunRecord:
+RUN_COLUMNS, ResultRecord: RESULT_COLUMNS, ScoreRecord: SCORE_COLUMNS), and read back as plain dicts:
 
-- run: RUN_COLUMNS; JSON columns (hashes, args) are Python dicts/lists.
-- result: RESULT_COLUMNS; ``id`` defaults to f"{run_id}/{item_key}", ``created_at`` to now.
-- score: SCORE_COLUMNS; ``run_id`` defaults to the part of result_id before the first "/",
+- JSON columns (runs.hashes and args; results.messages, vars and expected) take and return Python values.
+- a result's ``id`` is f"{run_id}/{item_key}"; ``created_at`` defaults to now.
+- a score's ``run_id`` defaults to the part of result_id before the first "/",
   ``idx`` to the score's position among that result's scores in the list given.
 - timestamps: aware datetimes are converted to UTC; naive ones are taken as UTC; reads return naive UTC.
 """
@@ -21,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from llmopsctl.core.records import ResultRecord, ScoreRecord
 from llmopsctl.errors import StoreError
 
 if TYPE_CHECKING:
@@ -362,8 +364,7 @@ def check_read_only(con: DuckDBPyConnection, sql: str) -> None:
         raise not_read_only(sql)
 
 
-# --- rows for write_results --------------------------------------------------------------------
-
+# --- records for write_results -----------------------------------------------------------------
 
 # The Python type of values that bind as they are, by SQL type (others go through the type's encoder).
 _BOUND_AS_IS: dict[str, type] = {
@@ -410,35 +411,42 @@ def pick(values: Sequence[T], positions: list[int]) -> list[T]:
     return [values[i] for i in positions]
 
 
-def result_row(result: dict[str, Any]) -> dict[str, Any]:
-    check_keys("result", result, RESULT_COLUMNS, ignore=("scores",))
-    row = dict(result)
-    if not row.get("id"):
-        if row.get("run_id") is None or row.get("item_key") is None:
-            raise StoreError("a result needs an id, or a run_id and an item_key")
-        row["id"] = f"{row['run_id']}/{row['item_key']}"
-    if row.get("created_at") is None:
-        row["created_at"] = utc_now()
-    return row
+def result_columns(results: Sequence[ResultRecord]) -> tuple[list[str], list[list[Any]]]:
+    """The results' ids and their columns for one INSERT: the last result of each id is kept (one INSERT
+    OR REPLACE cannot touch a key twice) and created_at defaults to now."""
+    ids = [r.id for r in results]
+    keep = last_of_each(ids)
+    if keep is not None:
+        results, ids = pick(results, keep), pick(ids, keep)
+    now = utc_now()
+    created = [now if r.created_at is None else r.created_at for r in results]
+    return ids, record_columns("results", results, RESULT_COLUMNS, {"id": ids, "created_at": created})
 
 
-def score_rows(scores: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+def score_columns(scores: Sequence[ScoreRecord]) -> tuple[list[str], list[list[Any]]]:
+    """The scores' result ids and their columns for one INSERT, run_id and idx defaulted (see
+    core.records.ScoreRecord); the last score of each (result_id, idx) is kept."""
+    result_ids: list[str] = []
+    run_ids: list[str] = []
+    idxs: list[int] = []
+    keys: list[tuple[str, int]] = []
     next_idx: dict[str, int] = {}
     for score in scores:
-        check_keys("score", score, SCORE_COLUMNS)
-        row = dict(score)
-        result_id = row.get("result_id")
+        result_id = score.result_id
         if not result_id:
             raise StoreError("a score needs a result_id")
-        result_id = str(result_id)
-        if row.get("run_id") is None:
-            row["run_id"] = result_id.split("/", 1)[0]
-        if row.get("idx") is None:
-            row["idx"] = next_idx.get(result_id, 0)
-        next_idx[result_id] = int(row["idx"]) + 1
-        rows.append(row)
-    return rows
+        result_ids.append(result_id)
+        run_ids.append(result_id.split("/", 1)[0] if score.run_id is None else score.run_id)
+        idx = next_idx.get(result_id, 0) if score.idx is None else score.idx
+        next_idx[result_id] = idx + 1
+        idxs.append(idx)
+        keys.append((result_id, idx))
+    keep = last_of_each(keys)
+    if keep is not None:
+        scores = pick(scores, keep)
+        result_ids, run_ids, idxs = pick(result_ids, keep), pick(run_ids, keep), pick(idxs, keep)
+    given: dict[str, list[Any]] = {"result_id": result_ids, "run_id": run_ids, "idx": idxs}
+    return result_ids, record_columns("scores", scores, SCORE_COLUMNS, given)
 
 
 def dedupe(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Hashable]) -> list[dict[str, Any]]:
