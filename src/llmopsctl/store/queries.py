@@ -215,19 +215,7 @@ def column_lists(
     table: str, rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str]
 ) -> list[list[Any]]:
     """Encode rows column by column: one Python list per column, for `bulk_insert_sql`."""
-    out: list[list[Any]] = []
-    for name, sql_type in columns.items():
-        enc = _ENCODERS[sql_type]
-        values: list[Any] = []
-        append = values.append
-        try:
-            for row in rows:
-                value = row.get(name)
-                append(None if value is None else enc(value))
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise StoreError(f"cannot store {table}.{name}: {exc}") from None
-        out.append(values)
-    return out
+    return [encode_column(table, name, t, [row.get(name) for row in rows]) for name, t in columns.items()]
 
 
 def bulk_insert_sql(table: str, columns: Mapping[str, str], verb: str = "INSERT OR REPLACE") -> str:
