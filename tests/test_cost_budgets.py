@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from llmopsctl.core.records import JudgeCallRecord, ResultRecord
 from llmopsctl.core.settings import Budget
 from llmopsctl.cost import budgets as bud
 from llmopsctl.cost.budgets import budget_status, check_alerts, period_bounds
@@ -48,7 +49,7 @@ def test_period_bounds_convert_aware_times_to_utc() -> None:
     assert period_bounds("month", now) == (datetime(2024, 12, 1), datetime(2025, 1, 1))
 
 
-def result(n: int, at: datetime, cost: str | None, **over: Any) -> dict[str, Any]:
+def result(n: int, at: datetime, cost: str | None, **over: Any) -> ResultRecord:
     row: dict[str, Any] = {
         "run_id": "run1",
         "item_key": f"c{n}",
@@ -66,7 +67,7 @@ def result(n: int, at: datetime, cost: str | None, **over: Any) -> dict[str, Any
         "created_at": at,
     }
     row.update(over)
-    return row
+    return ResultRecord(**row)
 
 
 @pytest.fixture
@@ -101,9 +102,8 @@ def test_spend_by_scope_in_the_current_period(store: Store) -> None:
             result(5, datetime(2025, 1, 2, 12), "0.25", suite="smoke"),
         ]
     )
-    write_judge_calls(
-        store, [{"result_id": "run1/c5", "cost_usd": Decimal("0.5"), "created_at": datetime(2025, 1, 2)}]
-    )
+    judge = JudgeCallRecord(result_id="run1/c5", cost_usd=Decimal("0.5"), created_at=datetime(2025, 1, 2))
+    write_judge_calls(store, [judge])
     now = datetime(2025, 1, 2, 18)
     statuses = {s.budget.name: s for s in budget_status(store, budgets_of(SETTINGS), now)}
     assert statuses["search-month"].spend == Decimal("3.75")  # 3 + 0.25 + judge 0.5 (team from its result)

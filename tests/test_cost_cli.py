@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 
 from llmopsctl.cli.app import _Group
 from llmopsctl.cli.cost import cost_app, parse_when
+from llmopsctl.core.records import ResultRecord
 from llmopsctl.errors import UsageError
 from llmopsctl.store import Store
 from llmopsctl.store.costs import budget_events
@@ -48,12 +49,12 @@ def cost(*args: str) -> Result:
     return CliRunner().invoke(app, ["cost", *args])
 
 
-def write(root: Path, rows: list[dict[str, Any]]) -> None:
+def write(root: Path, rows: list[ResultRecord]) -> None:
     with Store.open(root / ".llmops" / "llmops.duckdb") as store:
         store.write_results(rows)
 
 
-def row(key: str, cost_usd: str | None, at: datetime = NOW, **over: Any) -> dict[str, Any]:
+def row(key: str, cost_usd: str | None, at: datetime = NOW, **over: Any) -> ResultRecord:
     out: dict[str, Any] = {
         "run_id": "run1",
         "item_key": key,
@@ -71,7 +72,7 @@ def row(key: str, cost_usd: str | None, at: datetime = NOW, **over: Any) -> dict
         "created_at": at,
     }
     out.update(over)
-    return out
+    return ResultRecord(**out)
 
 
 def test_report_formats(proj: Path) -> None:

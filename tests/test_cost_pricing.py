@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from llmopsctl.core.definitions import Pricing
+from llmopsctl.core.records import ResultRecord
 from llmopsctl.core.usage import Usage
 from llmopsctl.cost import pricing
 from llmopsctl.cost.estimate import estimate_cost
@@ -155,7 +156,7 @@ def test_decimal_sums_have_no_float_drift(tmp_path: Path) -> None:
     from llmopsctl.store.costs import aggregate_calls
 
     rows = [
-        {"run_id": "r", "item_key": f"k{i}", "output": "x", "cost_usd": tiny, "created_at": AT}
+        ResultRecord(run_id="r", item_key=f"k{i}", output="x", cost_usd=tiny, created_at=AT)
         for i in range(10_000)
     ]
     with Store.open(tmp_path / "db.duckdb") as store:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from llmopsctl.core.records import JudgeCallRecord, ResultRecord
 from llmopsctl.cost.report import cost_report, parse_dims
 from llmopsctl.cost.review import monthly_review, parse_month
 from llmopsctl.errors import StoreError, UsageError
@@ -25,7 +26,7 @@ from llmopsctl.store.costs import COST_TABLE_COLUMNS, aggregate_calls, write_jud
 D = Decimal
 
 
-def res(key: str, at: datetime, **over: Any) -> dict[str, Any]:
+def res(key: str, at: datetime, **over: Any) -> ResultRecord:
     row: dict[str, Any] = {
         "run_id": "run1",
         "item_key": key,
@@ -43,7 +44,7 @@ def res(key: str, at: datetime, **over: Any) -> dict[str, Any]:
         "created_at": at,
     }
     row.update(over)
-    return row
+    return ResultRecord(**row)
 
 
 def fill(store: Store) -> None:
@@ -107,25 +108,25 @@ def fill(store: Store) -> None:
     write_judge_calls(
         store,
         [
-            {
-                "result_id": "run1/r1",
-                "model_name": "judge",
-                "input_tokens": 400,
-                "output_tokens": 10,
-                "cost_usd": D("0.002"),
-                "cost_nominal_usd": D("0.002"),
-                "created_at": datetime(2025, 3, 5, 10),
-            },
-            {
-                "result_id": "run1/r3",
-                "model_name": "judge",
-                "team": "C",
-                "input_tokens": 200,
-                "output_tokens": 5,
-                "cost_usd": D("0.003"),
-                "cost_nominal_usd": D("0.003"),
-                "created_at": datetime(2025, 3, 10),
-            },
+            JudgeCallRecord(
+                result_id="run1/r1",
+                model_name="judge",
+                input_tokens=400,
+                output_tokens=10,
+                cost_usd=D("0.002"),
+                cost_nominal_usd=D("0.002"),
+                created_at=datetime(2025, 3, 5, 10),
+            ),
+            JudgeCallRecord(
+                result_id="run1/r3",
+                model_name="judge",
+                team="C",
+                input_tokens=200,
+                output_tokens=5,
+                cost_usd=D("0.003"),
+                cost_nominal_usd=D("0.003"),
+                created_at=datetime(2025, 3, 10),
+            ),
         ],
     )
 
@@ -292,16 +293,20 @@ def test_cost_column_lists_match_the_schema(store: Store) -> None:
 
 
 def test_judge_call_defaults_and_unknown_keys(store: Store) -> None:
-    write_judge_calls(store, [{"result_id": "run1/r1", "model_name": "j"}, {"result_id": "run1/r1"}])
+    write_judge_calls(
+        store, [JudgeCallRecord(result_id="run1/r1", model_name="j"), JudgeCallRecord(result_id="run1/r1")]
+    )
     _, rows = store.query(
         "SELECT id, run_id, created_at IS NOT NULL FROM judge_calls "
         "WHERE model_name IS NULL OR model_name = 'j' ORDER BY id"
     )
     assert rows == [("run1/r1/judge/0", "run1", True), ("run1/r1/judge/1", "run1", True)]
-    with pytest.raises(StoreError, match="unknown judge call field"):
-        write_judge_calls(store, [{"result_id": "x/y", "colour": "red"}])
+    with pytest.raises(TypeError, match="colour"):  # a judge call record has only the table's columns
+        write_judge_calls(store, [JudgeCallRecord(result_id="x/y", colour="red")])  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="result_id"):
+        write_judge_calls(store, [JudgeCallRecord(model_name="j")])  # type: ignore[call-arg]
     with pytest.raises(StoreError, match="needs an id or a result_id"):
-        write_judge_calls(store, [{"model_name": "j"}])
+        write_judge_calls(store, [JudgeCallRecord(result_id="", model_name="j")])
 
 
 @pytest.fixture
@@ -326,15 +331,15 @@ def replays(store: Store) -> dict[str, Any]:
     write_judge_calls(  # the replayed answer's judge, replayed too
         store,
         [
-            {
-                "result_id": "run1/replay0",
-                "model_name": "judge",
-                "input_tokens": 900,
-                "output_tokens": 9,
-                "cost_usd": D(0),
-                "cost_nominal_usd": D("0.009"),
-                "created_at": datetime(2025, 3, 12),
-            }
+            JudgeCallRecord(
+                result_id="run1/replay0",
+                model_name="judge",
+                input_tokens=900,
+                output_tokens=9,
+                cost_usd=D(0),
+                cost_nominal_usd=D("0.009"),
+                created_at=datetime(2025, 3, 12),
+            )
         ],
     )
     return before

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from llmopsctl.core.records import ResultRecord, RunRecord, ScoreRecord
 from llmopsctl.errors import StoreError, StoreLocked
 from llmopsctl.store import Store
 from llmopsctl.store import queries as q
@@ -24,7 +25,7 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 T0 = datetime(2024, 5, 1, 12, 0, 0)
 
 
-def make_result(run_id: str, n: int, **over: Any) -> dict[str, Any]:
+def make_result(run_id: str, n: int, **over: Any) -> ResultRecord:
     row: dict[str, Any] = {
         "run_id": run_id,
         "item_key": f"case{n:05d}#0",
@@ -55,10 +56,10 @@ def make_result(run_id: str, n: int, **over: Any) -> dict[str, Any]:
         "created_at": T0,
     }
     row.update(over)
-    return row
+    return ResultRecord(**row)
 
 
-def make_run(run_id: str, suite: str = "smoke", started: datetime = T0, **over: Any) -> dict[str, Any]:
+def make_run(run_id: str, suite: str = "smoke", started: datetime = T0, **over: Any) -> RunRecord:
     run: dict[str, Any] = {
         "id": run_id,
         "suite": suite,
@@ -71,7 +72,7 @@ def make_run(run_id: str, suite: str = "smoke", started: datetime = T0, **over: 
         "planned": 3,
     }
     run.update(over)
-    return run
+    return RunRecord(**run)
 
 
 @pytest.fixture
@@ -221,10 +222,11 @@ def test_committed_rows_survive_kill_9(tmp_path: Path) -> None:
         import time
         from pathlib import Path
         from decimal import Decimal
+        from llmopsctl.core.records import ResultRecord, RunRecord
         from llmopsctl.store import Store
         s = Store.open(Path({str(path)!r}))
-        s.create_run({{"id": "r1", "suite": "smoke"}})
-        rows = [{{"run_id": "r1", "item_key": f"k{{i}}", "cost_usd": Decimal("0.5")}} for i in range(100)]
+        s.create_run(RunRecord(id="r1", suite="smoke"))
+        rows = [ResultRecord(run_id="r1", item_key=f"k{{i}}", cost_usd=Decimal("0.5")) for i in range(100)]
         s.write_results(rows, [])
         con = s._con
         con.execute("BEGIN TRANSACTION")
@@ -270,8 +272,10 @@ def test_run_round_trip_and_update(store: Store) -> None:
         store.update_run("missing", status="complete")
     with pytest.raises(StoreError, match="unknown run field"):
         store.update_run("r1", colour="blue")
-    with pytest.raises(StoreError, match="unknown run field"):
-        store.create_run({"id": "r2", "bogus": 1})
+    with pytest.raises(TypeError, match="bogus"):  # a run record has only the runs table's columns
+        store.create_run(RunRecord(id="r2", bogus=1))  # type: ignore[call-arg]
+    with pytest.raises(StoreError, match="a run needs an id"):
+        store.create_run(RunRecord(id=""))
 
 
 def test_results_round_trip_with_decimal_and_null_cost(store: Store) -> None:
@@ -282,9 +286,9 @@ def test_results_round_trip_with_decimal_and_null_cost(store: Store) -> None:
         make_result("r1", 0, passed=False, score=0.0),
     ]
     scores = [
-        {"result_id": "r1/case00001#0", "scorer": "exact", "metric": "exact", "value": 1.0, "passed": True},
-        {"result_id": "r1/case00001#0", "scorer": "len", "metric": "len", "value": 0.5, "weight": 2.0},
-        {"result_id": "r1/case00000#0", "scorer": "exact", "value": 0.0, "passed": False, "reason": "no"},
+        ScoreRecord(result_id="r1/case00001#0", scorer="exact", metric="exact", value=1.0, passed=True),
+        ScoreRecord(result_id="r1/case00001#0", scorer="len", metric="len", value=0.5, weight=2.0),
+        ScoreRecord(result_id="r1/case00000#0", scorer="exact", value=0.0, passed=False, reason="no"),
     ]
     store.write_results(rows, scores)
     got = store.results_for_run("r1")
@@ -314,10 +318,10 @@ def test_results_round_trip_with_decimal_and_null_cost(store: Store) -> None:
 def test_duplicate_result_id_is_replaced_with_its_scores(store: Store) -> None:
     store.create_run(make_run("r1"))
     err = make_result("r1", 1, error="timeout", error_kind="transient", passed=None, output=None)
-    store.write_results([err], [{"result_id": "r1/case00001#0", "scorer": "a", "value": 0.0}])
+    store.write_results([err], [ScoreRecord(result_id="r1/case00001#0", scorer="a", value=0.0)])
     store.write_results(
         [make_result("r1", 1), make_result("r1", 1, output="last wins")],
-        [{"result_id": "r1/case00001#0", "scorer": "b", "value": 1.0}],
+        [ScoreRecord(result_id="r1/case00001#0", scorer="b", value=1.0)],
     )
     got = store.results_for_run("r1")
     assert len(got) == 1
@@ -380,7 +384,7 @@ def test_list_runs_aggregates_and_order(store: Store) -> None:
 def test_write_results_speed(store: Store) -> None:
     store.create_run(make_run("big"))
     rows = [make_result("big", i) for i in range(10_000)]
-    scores = [{"result_id": f"big/case{i:05d}#0", "scorer": "exact", "value": 1.0} for i in range(10_000)]
+    scores = [ScoreRecord(result_id=f"big/case{i:05d}#0", scorer="exact", value=1.0) for i in range(10_000)]
     start = time.perf_counter()
     store.write_results(rows, scores)
     elapsed = time.perf_counter() - start
@@ -396,10 +400,12 @@ def test_bad_values_are_store_errors(store: Store) -> None:
         store.write_results([make_result("r1", 1, cost_usd="lots")], [])
     with pytest.raises(StoreError, match=r"results\.created_at"):
         store.write_results([make_result("r1", 1, created_at=12)], [])
-    with pytest.raises(StoreError, match="unknown result field"):
+    with pytest.raises(TypeError, match="colour"):  # a result record has only the results table's columns
         store.write_results([make_result("r1", 1, colour="red")], [])
-    with pytest.raises(StoreError, match="needs an id"):
-        store.write_results([{"output": "x"}], [])
+    with pytest.raises(TypeError, match="run_id"):  # its id is made of run_id and item_key
+        store.write_results([ResultRecord(output="x")], [])  # type: ignore[call-arg]
+    with pytest.raises(StoreError, match="a score needs a result_id"):
+        store.write_results([], [ScoreRecord(result_id="", scorer="x")])
     assert store.results_for_run("r1") == []
 
 
@@ -488,7 +494,7 @@ def test_merge_from_counts_and_dedupes(tmp_path: Path) -> None:
         a.create_run(make_run("ra"))
         a.write_results(
             [make_result("ra", 1), make_result("ra", 2)],
-            [{"result_id": "ra/case00001#0", "scorer": "x", "value": 1.0}],
+            [ScoreRecord(result_id="ra/case00001#0", scorer="x", value=1.0)],
         )
     with Store.open(shard_b) as b:
         b.create_run(make_run("rb", started=T0 + timedelta(hours=1)))
@@ -527,8 +533,8 @@ def test_merge_from_counts_and_dedupes(tmp_path: Path) -> None:
 def test_fresh_rows_insert_without_replacing_and_a_duplicate_is_an_error(store: Store) -> None:
     store.create_run(make_run("r1"))
     rows = [make_result("r1", n) for n in range(3)]
-    ids = [f"r1/{r['item_key']}" for r in rows]
-    scores = [{"result_id": i, "idx": 0, "scorer": "equals", "value": 1.0, "passed": True} for i in ids]
+    ids = [f"r1/{r.item_key}" for r in rows]
+    scores = [ScoreRecord(result_id=i, idx=0, scorer="equals", value=1.0, passed=True) for i in ids]
     store.write_results(rows, scores, replace=False)
     stored = store.results_for_run("r1")
     assert [r["id"] for r in stored] == ids

@@ -10,25 +10,25 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any
 
 from llmopsctl.core.chat import ChatRequest, ChatResponse
 from llmopsctl.core.definitions import team_and_owner
+from llmopsctl.core.records import JudgeCallRecord, ResultRecord, ScoreRecord
 from llmopsctl.core.secrets import redact
 from llmopsctl.cost.estimate import CostEstimate, EstimateItem, estimate_cost
-from llmopsctl.cost.pricing import PricedCall, PriceQuote
+from llmopsctl.cost.pricing import PriceQuote
 from llmopsctl.engine.judge_calls import ModelCalls
 from llmopsctl.engine.model_runtime import ModelRuntime
 from llmopsctl.engine.options import RunOptions
 from llmopsctl.engine.plan import WorkItem
 from llmopsctl.engine.progress import Progress
 from llmopsctl.engine.requests import PreparedRequest, RequestPreparer, chunks
-from llmopsctl.engine.result_rows import result_row, score_rows
+from llmopsctl.engine.result_rows import CallOutcome, Charge, result_record, score_records
 from llmopsctl.engine.retries import describe_failure, with_retries
-from llmopsctl.engine.score import evaluate
+from llmopsctl.engine.score import CaseVerdict, evaluate
 from llmopsctl.engine.writer import StoreWriter
 from llmopsctl.errors import MissingRecording
 from llmopsctl.providers.replay import cassette_key
@@ -44,9 +44,9 @@ FLUSH_S = 1.0  # write buffered results at least this often
 
 @dataclass
 class _Batch:
-    results: list[dict[str, Any]]
-    scores: list[dict[str, Any]]
-    judge_rows: list[dict[str, Any]]
+    results: list[ResultRecord]
+    scores: list[ScoreRecord]
+    judge_calls: list[JudgeCallRecord]
     cache: list[CacheEntry]
 
 
@@ -71,8 +71,8 @@ class Executor:
         self.options = options
         self.on_progress = on_progress
         self.progress = Progress()
-        self._results: list[dict[str, Any]] = []
-        self._scores: list[dict[str, Any]] = []
+        self._results: list[ResultRecord] = []
+        self._scores: list[ScoreRecord] = []
         self._cache_new: list[CacheEntry] = []
         self._last_flush = time.monotonic()
         self.writer = StoreWriter()
@@ -120,13 +120,11 @@ class Executor:
             if self.progress.stopped:  # capped: the rest is left for `eval --resume`, cached
                 break  # answers too, since grading them may call a judge
             if prep.error is not None:
-                await self._finish(
-                    prep, None, error=prep.error, error_kind="render", attempts=0, latency_ms=None
-                )
+                await self._finish(prep, CallOutcome(None, 0, None, error=prep.error, error_kind="render"))
             elif prep.request_hash in hits:
                 response = ChatResponse.from_dict(hits[prep.request_hash])
                 self._record(prep, response)
-                await self._finish(prep, response, cached=True, attempts=0, latency_ms=0.0)
+                await self._finish(prep, CallOutcome(response, 0, 0.0, cached=True))
             else:
                 await _put(queue, prep, workers)
         await self._maybe_flush()
@@ -185,17 +183,17 @@ class Executor:
     def _take(self) -> _Batch | None:
         """The buffered rows, handed over (the buffers start again empty)."""
         self._last_flush = time.monotonic()
-        judge_rows, judge_cache = self.calls.drain()
-        batch = _Batch(self._results, self._scores, judge_rows, self._cache_new + judge_cache)
+        judge_calls, judge_cache = self.calls.drain()
+        batch = _Batch(self._results, self._scores, judge_calls, self._cache_new + judge_cache)
         self._results, self._scores, self._cache_new = [], [], []
-        return batch if batch.results or batch.judge_rows or batch.cache else None
+        return batch if batch.results or batch.judge_calls or batch.cache else None
 
     def _write(self, batch: _Batch) -> None:
         """Write one batch (on the store thread during a run): results and scores, judge calls, cache."""
         if batch.results:
             self.store.write_results(batch.results, batch.scores, replace=not self.options.fresh)
-        if batch.judge_rows:
-            write_judge_calls(self.store, batch.judge_rows)
+        if batch.judge_calls:
+            write_judge_calls(self.store, batch.judge_calls)
         if batch.cache:
             self.store.cache_put_many(batch.cache)
 
@@ -245,12 +243,12 @@ class Executor:
         )
         if response is not None:
             self._remember(prep, response)
-            await self._finish(prep, response, attempts=attempts, latency_ms=latency)
+            await self._finish(prep, CallOutcome(response, attempts, latency))
             return
         assert error is not None
         kind = "replay" if isinstance(error, MissingRecording) else "provider"
         message = describe_failure(error, attempts)
-        await self._finish(prep, None, error=message, error_kind=kind, attempts=attempts, latency_ms=latency)
+        await self._finish(prep, CallOutcome(None, attempts, latency, error=message, error_kind=kind))
 
     def _remember(self, prep: PreparedRequest, response: ChatResponse) -> None:
         cacheable = self.options.use_cache and self.runtimes[prep.item.model.name].cache
@@ -266,82 +264,66 @@ class Executor:
             self.options.cassette.put(key, item.model.model, prep.messages, prep.params, response)
 
     # -- results ------------------------------------------------------------------------------------------
-    async def _finish(
-        self,
-        prep: PreparedRequest,
-        response: ChatResponse | None,
-        *,
-        cached: bool = False,
-        error: str | None = None,
-        error_kind: str | None = None,
-        attempts: int,
-        latency_ms: float | None,
-    ) -> None:
+    async def _finish(self, prep: PreparedRequest, outcome: CallOutcome) -> None:
+        """Price and grade an answer, and buffer its result (and scores) for the next write."""
         item = prep.item
         runtime = self.runtimes[item.model.name]
-        cost: Decimal | None = None
-        priced: PricedCall | None = None
-        score = passed = None
-        result_id = f"{self.run_id}/{item.item_key}"
-        if response is not None:
-            priced = runtime.price(response.usage, datetime.now(timezone.utc))
-            cost = runtime.spent(priced, cached=cached)  # the list price stays in cost_nominal_usd
-            team, owner = team_and_owner(item.prompt, item.suite)
-            metadata = dict(item.case.metadata)
-            if "tool_calls" in response.metadata:
-                metadata["tool_calls"] = response.metadata["tool_calls"]
-            if item.prompt.tools:
-                metadata.setdefault("tools", [dict(tool) for tool in item.prompt.tools])
-            ctx = ScoreContext(
-                output=response.output,
-                expected=item.case.expected,
-                vars=item.case.vars,
-                metadata=metadata,
-                latency_ms=latency_ms,
-                cost_usd=float(cost) if cost is not None else None,
-                finish_reason=response.finish_reason,
-                services=self.calls.for_result(result_id, team, owner, item.case.id),
-                root=self.options.root,
-                messages=tuple(prep.messages or ()),
-            )
-            verdict = await evaluate(item.suite, item.case, ctx)
-            score, passed = verdict.score, verdict.passed
+        verdict: CaseVerdict | None = None
+        charge: Charge | None = None
+        if outcome.response is not None:
+            priced = runtime.price(outcome.response.usage, datetime.now(timezone.utc))
+            # the list price stays in cost_nominal_usd
+            charge = Charge(priced, runtime.spent(priced, cached=outcome.cached))
+            result_id = f"{self.run_id}/{item.item_key}"
+            verdict = await self._grade(prep, outcome, charge, result_id)
             if verdict.error:
-                error, error_kind = verdict.error, "scorer"
-            self._scores.extend(score_rows(self.run_id, result_id, verdict))
-        if error is not None:
-            error = redact(error, self.options.secrets)
+                outcome = replace(outcome, error=verdict.error, error_kind="scorer")
+            self._scores.extend(score_records(self.run_id, result_id, verdict))
+        if outcome.error is not None:
+            outcome = replace(outcome, error=redact(outcome.error, self.options.secrets))
+        source = "replay" if runtime.replayed else "eval"
+        environment = self.options.environment
         self._results.append(
-            result_row(
-                self.run_id,
-                item,
-                messages=prep.messages,
-                request_hash=prep.request_hash,
-                response=response,
-                priced=priced,
-                cost=cost,
-                cached=cached,
-                attempts=attempts,
-                latency_ms=latency_ms,
-                error=error,
-                error_kind=error_kind,
-                score=score,
-                passed=passed,
-                source="replay" if runtime.replayed else "eval",
-                environment=self.options.environment,
-            )
+            result_record(self.run_id, prep, outcome, verdict, charge, source=source, environment=environment)
         )
         self.progress.count(
-            response,
-            cached,
-            cost,
-            error,
-            passed,
+            outcome.response,
+            outcome.cached,
+            charge.spent if charge is not None else None,
+            outcome.error,
+            verdict.passed if verdict is not None else None,
             judge_cost=self.calls.ledger.cost,
             cap=self.options.max_cost,
         )
         if self.on_progress is not None:
             self.on_progress(self.progress)
+
+    async def _grade(
+        self, prep: PreparedRequest, outcome: CallOutcome, charge: Charge, result_id: str
+    ) -> CaseVerdict:
+        """Apply the case's assertions to the answer (model-graded ones call their judges through
+        self.calls, charged to this result)."""
+        item, response = prep.item, outcome.response
+        assert response is not None
+        team, owner = team_and_owner(item.prompt, item.suite)
+        metadata = dict(item.case.metadata)
+        if "tool_calls" in response.metadata:
+            metadata["tool_calls"] = response.metadata["tool_calls"]
+        if item.prompt.tools:
+            metadata.setdefault("tools", [dict(tool) for tool in item.prompt.tools])
+        ctx = ScoreContext(
+            output=response.output,
+            expected=item.case.expected,
+            vars=item.case.vars,
+            metadata=metadata,
+            latency_ms=outcome.latency_ms,
+            cost_usd=float(charge.spent) if charge.spent is not None else None,
+            finish_reason=response.finish_reason,
+            services=self.calls.for_result(result_id, team, owner, item.case.id),
+            root=self.options.root,
+            messages=tuple(prep.messages or ()),
+        )
+        return await evaluate(item.suite, item.case, ctx)
 
 
 async def _put(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmopsctl.core.chat import ChatRequest, ChatResponse
 from llmopsctl.core.hashing import content_hash
+from llmopsctl.core.records import JudgeCallRecord
 from llmopsctl.core.usage import Usage
 from llmopsctl.engine.retries import describe_failure, with_retries
 from llmopsctl.providers.replay import cassette_key, embeddings_entry
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 class JudgeLedger:
     """Judge calls waiting to be written, and what they cost so far in this run."""
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    calls_new: list[JudgeCallRecord] = field(default_factory=list)
     cache_new: list[tuple[str, dict[str, Any], datetime, datetime | None]] = field(default_factory=list)
     cost: Decimal = Decimal(0)
     calls: int = 0
@@ -78,10 +79,11 @@ class ModelCalls:
 
     def drain(
         self,
-    ) -> tuple[list[dict[str, Any]], list[tuple[str, dict[str, Any], datetime, datetime | None]]]:
-        rows, cache = self.ledger.rows, self.ledger.cache_new
-        self.ledger.rows, self.ledger.cache_new = [], []
-        return rows, cache
+    ) -> tuple[list[JudgeCallRecord], list[tuple[str, dict[str, Any], datetime, datetime | None]]]:
+        """The judge calls and cache entries waiting to be written, handed over."""
+        calls, cache = self.ledger.calls_new, self.ledger.cache_new
+        self.ledger.calls_new, self.ledger.cache_new = [], []
+        return calls, cache
 
 
 class ResultServices:
@@ -223,7 +225,7 @@ class ResultServices:
         cached: bool,
         latency_ms: float,
     ) -> None:
-        """Count a judge call and its cost in the run's ledger, and queue its `judge_calls` row."""
+        """Count a judge call and its cost in the run's ledger, and queue its `judge_calls` record."""
         self.count += 1
         priced = runtime.price(usage, datetime.now(timezone.utc))
         cost = runtime.spent(priced, cached=cached)
@@ -233,21 +235,25 @@ class ResultServices:
             ledger.unknown_cost += 1
         else:
             ledger.cost += cost
-        ledger.rows.append(
-            {
-                "id": f"{self.result_id}/judge/{self.count}",
-                "result_id": self.result_id,
-                "model_name": model,
-                "model_id": runtime.model_id,
-                "response_model": response_model,
-                **usage.to_dict(),
-                "cost_usd": cost,
-                "cost_nominal_usd": priced.cost,
-                "price_source": priced.source,
-                "price_version": priced.version,
-                "cached": cached,
-                "latency_ms": latency_ms,
-                "team": self.team,
-                "owner": self.owner,
-            }
+        ledger.calls_new.append(
+            JudgeCallRecord(
+                id=f"{self.result_id}/judge/{self.count}",
+                result_id=self.result_id,
+                model_name=model,
+                model_id=runtime.model_id,
+                response_model=response_model,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cached_input_tokens=usage.cached_input_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+                reasoning_tokens=usage.reasoning_tokens,
+                cost_usd=cost,
+                cost_nominal_usd=priced.cost,
+                price_source=priced.source,
+                price_version=priced.version,
+                cached=cached,
+                latency_ms=latency_ms,
+                team=self.team,
+                owner=self.owner,
+            )
         )

@@ -16,6 +16,7 @@ from llmopsctl import __version__, gitio
 from llmopsctl.core.assertions import Assertion
 from llmopsctl.core.definitions import ModelConfig, Suite
 from llmopsctl.core.format import money
+from llmopsctl.core.records import RunRecord
 from llmopsctl.core.secrets import redact, secret_env_values
 from llmopsctl.core.suggest import did_you_mean
 from llmopsctl.cost.estimate import CostEstimate
@@ -244,7 +245,7 @@ def run_suite(
     options = _options(project, request, cassette, secrets)
     if resume is None:
         run_id = new_run_id()
-        store.create_run(_run_row(project, suite, run_id, plan, filters, request))
+        store.create_run(_run_record(project, suite, run_id, plan, filters, request))
     else:
         run_id = resume.run_id
     executor = Executor(run_id, store, runtimes, options, on_progress)
@@ -357,32 +358,32 @@ async def _execute(executor: Executor, todo: Any, total: int, runtimes: dict[str
             await runtime.provider.aclose()
 
 
-def _run_row(
+def _run_record(
     project: Project, suite: Suite, run_id: str, plan: Plan, filters: Filters, req: RunRequest
-) -> dict[str, Any]:
+) -> RunRecord:
     git = gitio.state(project.root)
-    return {
-        "id": run_id,
-        "suite": suite.name,
-        "status": "running",
-        "started_at": datetime.now(timezone.utc),
-        "git_sha": git.sha,
-        "git_branch": git.branch,
-        "git_dirty": git.dirty,
-        "tool_version": __version__,
-        "suite_hash": suite.hash,
-        "hashes": {
+    return RunRecord(
+        id=run_id,
+        suite=suite.name,
+        status="running",
+        started_at=datetime.now(timezone.utc),
+        git_sha=git.sha,
+        git_branch=git.branch,
+        git_dirty=git.dirty,
+        tool_version=__version__,
+        suite_hash=suite.hash,
+        hashes={
             "prompts": {p.name: p.hash for p in plan.prompts},
             "models": {m.name: m.hash for m in plan.models},
             "datasets": {d.name: d.hash for d, _ in plan.datasets},
         },
-        "ci": detect_ci(),
-        "args": {
+        ci=detect_ci(),
+        args={
             "filters": filters.to_dict(),
             "cache": req.use_cache,
             "replay": req.replay,
             "record": req.record,
             "environment": req.environment,
         },
-        "planned": plan.size,
-    }
+        planned=plan.size,
+    )

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from llmopsctl.core.records import JudgeCallRecord
 from llmopsctl.errors import StoreError
 from llmopsctl.store import queries as q
 
@@ -168,34 +169,34 @@ def aggregate_calls(
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def write_judge_calls(store: Store, calls: Sequence[Mapping[str, Any]]) -> None:
-    """Insert judge calls in one batch (keys: JUDGE_CALL_COLUMNS), replacing rows with the same id.
+def write_judge_calls(store: Store, calls: Sequence[JudgeCallRecord]) -> None:
+    """Insert judge calls in one batch, replacing rows with the same id.
 
     Defaults: id = f"{result_id}/judge/{n}" (n = the call's position among that result's calls in this
     batch, so give ids when a result's judge calls are written over several batches), run_id = the part
     of result_id before the first "/", created_at = now.
     """
-    rows: list[dict[str, Any]] = []
+    ids: list[str] = []
     next_n: dict[str, int] = {}
     for call in calls:
-        q.check_keys("judge call", call, JUDGE_CALL_COLUMNS)
-        row = dict(call)
-        result_id = row.get("result_id")
-        if not row.get("id"):
-            if not result_id:
-                raise StoreError("a judge call needs an id or a result_id")
-            n = next_n.get(str(result_id), 0)
-            next_n[str(result_id)] = n + 1
-            row["id"] = f"{result_id}/judge/{n}"
-        if row.get("run_id") is None and result_id:
-            row["run_id"] = str(result_id).split("/", 1)[0]
-        if row.get("created_at") is None:
-            row["created_at"] = q.utc_now()
-        rows.append(row)
-    rows = q.dedupe(rows, lambda r: str(r["id"]))
-    if not rows:
+        if call.id:
+            ids.append(call.id)
+            continue
+        if not call.result_id:
+            raise StoreError("a judge call needs an id or a result_id")
+        n = next_n.get(call.result_id, 0)
+        next_n[call.result_id] = n + 1
+        ids.append(f"{call.result_id}/judge/{n}")
+    keep = q.last_of_each(ids)
+    if keep is not None:
+        calls, ids = q.pick(calls, keep), q.pick(ids, keep)
+    if not calls:
         return
-    cols = q.column_lists("judge_calls", rows, JUDGE_CALL_COLUMNS)
+    now = q.utc_now()
+    run_ids = [c.result_id.split("/", 1)[0] if c.run_id is None and c.result_id else c.run_id for c in calls]
+    created = [now if c.created_at is None else c.created_at for c in calls]
+    given: dict[str, list[Any]] = {"id": ids, "run_id": run_ids, "created_at": created}
+    cols = q.record_columns("judge_calls", calls, JUDGE_CALL_COLUMNS, given)
     with store._transaction("writing judge calls") as con:
         con.execute(q.bulk_insert_sql("judge_calls", JUDGE_CALL_COLUMNS), cols)
 

@@ -2,11 +2,12 @@
 
 duckdb is imported only inside check_read_only, lazily.
 
-Row shapes (plain dicts, keys = column names below):
+Rows are written from the records of core/records.py, whose fields are the column names below (RunRecord:
+RUN_COLUMNS, ResultRecord: RESULT_COLUMNS, ScoreRecord: SCORE_COLUMNS), and read back as plain dicts:
 
-- run: RUN_COLUMNS; JSON columns (hashes, args) are Python dicts/lists.
-- result: RESULT_COLUMNS; ``id`` defaults to f"{run_id}/{item_key}", ``created_at`` to now.
-- score: SCORE_COLUMNS; ``run_id`` defaults to the part of result_id before the first "/",
+- JSON columns (runs.hashes and args; results.messages, vars and expected) take and return Python values.
+- a result's ``id`` is f"{run_id}/{item_key}"; ``created_at`` defaults to now.
+- a score's ``run_id`` defaults to the part of result_id before the first "/",
   ``idx`` to the score's position among that result's scores in the list given.
 - timestamps: aware datetimes are converted to UTC; naive ones are taken as UTC; reads return naive UTC.
 """
@@ -18,12 +19,16 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from llmopsctl.core.records import ResultRecord, ScoreRecord
 from llmopsctl.errors import StoreError
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
+
+T = TypeVar("T")
 
 RUN_COLUMNS: dict[str, str] = {
     "id": "VARCHAR",
@@ -210,19 +215,7 @@ def column_lists(
     table: str, rows: Sequence[Mapping[str, Any]], columns: Mapping[str, str]
 ) -> list[list[Any]]:
     """Encode rows column by column: one Python list per column, for `bulk_insert_sql`."""
-    out: list[list[Any]] = []
-    for name, sql_type in columns.items():
-        enc = _ENCODERS[sql_type]
-        values: list[Any] = []
-        append = values.append
-        try:
-            for row in rows:
-                value = row.get(name)
-                append(None if value is None else enc(value))
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise StoreError(f"cannot store {table}.{name}: {exc}") from None
-        out.append(values)
-    return out
+    return [encode_column(table, name, t, [row.get(name) for row in rows]) for name, t in columns.items()]
 
 
 def bulk_insert_sql(table: str, columns: Mapping[str, str], verb: str = "INSERT OR REPLACE") -> str:
@@ -360,38 +353,89 @@ def check_read_only(con: DuckDBPyConnection, sql: str) -> None:
         raise not_read_only(sql)
 
 
-# --- rows for write_results --------------------------------------------------------------------
+# --- records for write_results -----------------------------------------------------------------
+
+# The Python type of values that bind as they are, by SQL type (others go through the type's encoder).
+_BOUND_AS_IS: dict[str, type] = {
+    "VARCHAR": str,
+    "BOOLEAN": bool,
+    "INTEGER": int,
+    "BIGINT": int,
+    "DOUBLE": float,
+}
 
 
-def result_row(result: dict[str, Any]) -> dict[str, Any]:
-    check_keys("result", result, RESULT_COLUMNS, ignore=("scores",))
-    row = dict(result)
-    if not row.get("id"):
-        if row.get("run_id") is None or row.get("item_key") is None:
-            raise StoreError("a result needs an id, or a run_id and an item_key")
-        row["id"] = f"{row['run_id']}/{row['item_key']}"
-    if row.get("created_at") is None:
-        row["created_at"] = utc_now()
-    return row
+def encode_column(table: str, column: str, sql_type: str, values: list[Any]) -> list[Any]:
+    """One column's values in the form bound for `sql_type` (None stays None), as `encode` gives them."""
+    enc = _ENCODERS[sql_type]
+    as_is = _BOUND_AS_IS.get(sql_type)
+    try:
+        if as_is is None:
+            return [None if v is None else enc(v) for v in values]
+        return [v if v is None or v.__class__ is as_is else enc(v) for v in values]
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise StoreError(f"cannot store {table}.{column}: {exc}") from None
 
 
-def score_rows(scores: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+def record_columns(
+    table: str, records: Sequence[object], columns: Mapping[str, str], given: Mapping[str, list[Any]]
+) -> list[list[Any]]:
+    """Encode records (fields named after the columns) column by column, one list per column for
+    `bulk_insert_sql`; `given` holds the values of the columns the caller worked out (defaults filled)."""
+    out: list[list[Any]] = []
+    for name, sql_type in columns.items():
+        values = given[name] if name in given else list(map(attrgetter(name), records))
+        out.append(encode_column(table, name, sql_type, values))
+    return out
+
+
+def last_of_each(keys: Sequence[Hashable]) -> list[int] | None:
+    """Positions of the last item of each key, in the order the keys first come (as `dedupe` keeps rows),
+    or None when no key comes twice."""
+    last = {key: i for i, key in enumerate(keys)}
+    return None if len(last) == len(keys) else list(last.values())
+
+
+def pick(values: Sequence[T], positions: list[int]) -> list[T]:
+    return [values[i] for i in positions]
+
+
+def result_columns(results: Sequence[ResultRecord]) -> tuple[list[str], list[list[Any]]]:
+    """The results' ids and their columns for one INSERT: the last result of each id is kept (one INSERT
+    OR REPLACE cannot touch a key twice) and created_at defaults to now."""
+    ids = [r.id for r in results]
+    keep = last_of_each(ids)
+    if keep is not None:
+        results, ids = pick(results, keep), pick(ids, keep)
+    now = utc_now()
+    created = [now if r.created_at is None else r.created_at for r in results]
+    return ids, record_columns("results", results, RESULT_COLUMNS, {"id": ids, "created_at": created})
+
+
+def score_columns(scores: Sequence[ScoreRecord]) -> tuple[list[str], list[list[Any]]]:
+    """The scores' result ids and their columns for one INSERT, run_id and idx defaulted (see
+    core.records.ScoreRecord); the last score of each (result_id, idx) is kept."""
+    result_ids: list[str] = []
+    run_ids: list[str] = []
+    idxs: list[int] = []
+    keys: list[tuple[str, int]] = []
     next_idx: dict[str, int] = {}
     for score in scores:
-        check_keys("score", score, SCORE_COLUMNS)
-        row = dict(score)
-        result_id = row.get("result_id")
+        result_id = score.result_id
         if not result_id:
             raise StoreError("a score needs a result_id")
-        result_id = str(result_id)
-        if row.get("run_id") is None:
-            row["run_id"] = result_id.split("/", 1)[0]
-        if row.get("idx") is None:
-            row["idx"] = next_idx.get(result_id, 0)
-        next_idx[result_id] = int(row["idx"]) + 1
-        rows.append(row)
-    return rows
+        result_ids.append(result_id)
+        run_ids.append(result_id.split("/", 1)[0] if score.run_id is None else score.run_id)
+        idx = next_idx.get(result_id, 0) if score.idx is None else score.idx
+        next_idx[result_id] = idx + 1
+        idxs.append(idx)
+        keys.append((result_id, idx))
+    keep = last_of_each(keys)
+    if keep is not None:
+        scores = pick(scores, keep)
+        result_ids, run_ids, idxs = pick(result_ids, keep), pick(run_ids, keep), pick(idxs, keep)
+    given: dict[str, list[Any]] = {"result_id": result_ids, "run_id": run_ids, "idx": idxs}
+    return result_ids, record_columns("scores", scores, SCORE_COLUMNS, given)
 
 
 def dedupe(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Hashable]) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from llmopsctl.core.records import ResultRecord, RunRecord, ScoreRecord
 from llmopsctl.errors import StoreError, StoreLocked
 from llmopsctl.store import migrations
 from llmopsctl.store import queries as q
@@ -100,16 +101,14 @@ class Store(CacheMixin):
 
     # --- runs ---------------------------------------------------------------------------------
 
-    def create_run(self, run: dict[str, Any]) -> None:
-        """Insert a new run (keys: queries.RUN_COLUMNS; `id` required; status defaults to running)."""
-        q.check_keys("run", run, q.RUN_COLUMNS)
-        if not run.get("id"):
+    def create_run(self, run: RunRecord) -> None:
+        """Insert a new run (status running and started now unless the record says otherwise)."""
+        if not run.id:
             raise StoreError("a run needs an id")
-        row = {"status": "running", "started_at": q.utc_now(), **run}
-        if self.get_run(str(row["id"])) is not None:
-            raise StoreError(f"run {row['id']} already exists in {self.path}")
+        if self.get_run(run.id) is not None:
+            raise StoreError(f"run {run.id} already exists in {self.path}")
         cols = q.RUN_COLUMNS
-        values = [q.encode("runs", c, t, row.get(c)) for c, t in cols.items()]
+        values = [q.encode("runs", c, t, getattr(run, c)) for c, t in cols.items()]
         placeholders = ", ".join(f"?::{t}" for t in cols.values())
         with self._transaction("recording the run") as con:
             con.execute(f"INSERT INTO runs ({', '.join(cols)}) VALUES ({placeholders})", values)
@@ -165,32 +164,30 @@ class Store(CacheMixin):
 
     def write_results(
         self,
-        results: Sequence[dict[str, Any]],
-        scores: Sequence[dict[str, Any]] = (),
+        results: Sequence[ResultRecord],
+        scores: Sequence[ScoreRecord] = (),
         *,
         replace: bool = True,
     ) -> None:
         """Insert results and their scores in one transaction.
 
         A result whose id exists is replaced, and the stored scores of every result id in this call
-        (results' ids and scores' result_ids) are replaced by the scores given here. A "scores" key in a
-        result dict is ignored (results_for_run adds it). See queries.py for defaults. replace=False: rows
-        known to be new (a fresh run), plain INSERTs and no DELETE, ~35% faster; an existing key is an error.
+        (results' ids and scores' result_ids) are replaced by the scores given here. See queries.py for
+        defaults. replace=False: rows known to be new (a fresh run), plain INSERTs and no DELETE, ~35%
+        faster; an existing key is an error.
         """
-        res_rows = q.dedupe([q.result_row(r) for r in results], lambda r: str(r["id"]))
-        score_rows = q.dedupe(q.score_rows(scores), lambda s: (str(s["result_id"]), int(s["idx"])))
-        if not res_rows and not score_rows:
+        ids, res_cols = q.result_columns(results)
+        score_ids, score_cols = q.score_columns(scores)
+        if not ids and not score_ids:
             return
-        res_cols = q.column_lists("results", res_rows, q.RESULT_COLUMNS)
-        score_cols = q.column_lists("scores", score_rows, q.SCORE_COLUMNS)
         with self._transaction("writing results") as con:
             if replace:
-                ids = sorted({str(r["id"]) for r in res_rows} | {str(s["result_id"]) for s in score_rows})
-                con.execute("DELETE FROM scores WHERE result_id IN (SELECT UNNEST($1::VARCHAR[]))", [ids])
-            if res_rows:
+                every = sorted(set(ids) | set(score_ids))
+                con.execute("DELETE FROM scores WHERE result_id IN (SELECT UNNEST($1::VARCHAR[]))", [every])
+            if ids:
                 verb = "INSERT OR REPLACE" if replace else "INSERT"
                 con.execute(q.bulk_insert_sql("results", q.RESULT_COLUMNS, verb), res_cols)
-            if score_rows:
+            if score_ids:
                 con.execute(q.bulk_insert_sql("scores", q.SCORE_COLUMNS, "INSERT"), score_cols)
 
     def done_item_keys(self, run_id: str) -> set[str]:
