@@ -33,6 +33,7 @@ lint: dev
 	$(BIN)/ruff check src tests tools $(wildcard benchmarks)
 	$(BIN)/ruff format --check src tests tools $(wildcard benchmarks)
 	$(BIN)/python tools/build_schemas.py --check
+	$(BIN)/lint-imports --no-cache
 
 typecheck: dev
 	$(BIN)/mypy

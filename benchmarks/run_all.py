@@ -18,9 +18,10 @@ from datetime import datetime, timezone
 
 import bench_eval
 import bench_startup
+import bench_units
 from _common import RESULTS, ROOT, BenchError, Row, cleanup, cli_command, log, markdown_table
 
-BENCHES = ("startup", "eval")
+BENCHES = ("startup", "units", "eval")
 
 
 def _git_state() -> str:
@@ -61,7 +62,7 @@ def main() -> int:
     parser.add_argument(
         "--only",
         metavar="NAME",
-        help="one benchmark: startup, eval, or eval:N[,N...] for some eval scenarios (1-4)",
+        help="one benchmark: startup, units, eval, or eval:N[,N...] for some eval scenarios (1-4)",
     )
     args = parser.parse_args()
     name, _, scenarios = (args.only or "").partition(":")
@@ -78,6 +79,8 @@ def main() -> int:
         try:
             if bench == "startup":
                 rows += bench_startup.run(args.quick)
+            elif bench == "units":
+                rows += bench_units.run(args.quick)
             else:
                 only = set(scenarios.split(",")) if scenarios else None
                 rows += bench_eval.run(args.quick, only)

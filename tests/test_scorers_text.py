@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -172,9 +171,8 @@ def test_similarity_ratio() -> None:
     assert run("not-similarity-ratio", "completely", "different", {"threshold": 0.8}).passed
 
 
-def test_very_long_output_stays_fast() -> None:
+def test_very_long_output() -> None:
     assert len(MEGABYTE) > 1_000_000
-    start = time.perf_counter()
     assert run("contains", MEGABYTE, "adipiscing").passed
     assert run("icontains", MEGABYTE, "ADIPISCING").passed
     assert run("regex", MEGABYTE, r"elit\.\s*$").passed
@@ -183,7 +181,6 @@ def test_very_long_output_stays_fast() -> None:
     far = run("levenshtein", MEGABYTE, "lorem ipsum")
     assert not far.passed and far.value == pytest.approx(1 - (len(MEGABYTE) - 11) / len(MEGABYTE))
     assert run("similarity-ratio", MEGABYTE, "lorem ipsum").value < 0.01
-    assert time.perf_counter() - start < 20
 
 
 def test_levenshtein_refuses_two_huge_texts() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import random
 import struct
-import time
 from fractions import Fraction
 
 import pytest
@@ -185,14 +184,12 @@ def test_mcnemar_reference_values(b: int, c: int, expected: float) -> None:
     assert mcnemar_exact(b, c) == pytest.approx(expected, rel=1e-11)
 
 
-def test_mcnemar_large_n_is_fast_and_finite() -> None:
-    start = time.perf_counter()
+def test_mcnemar_large_n_is_finite() -> None:
     for b, c in ((30_000, 70_000), (50_000, 50_001), (400_000, 600_000), (499_999, 500_001)):
         p = mcnemar_exact(b, c)
         assert 0.0 <= p <= 1.0 and math.isfinite(p)
     assert mcnemar_exact(30_000, 70_000) == 0.0  # scipy also gives 0.0
     assert mcnemar_exact(499_999, 500_001) == pytest.approx(1.0, abs=1e-2)
-    assert time.perf_counter() - start < 0.5
 
 
 @settings(max_examples=60, deadline=None)
@@ -264,15 +261,6 @@ def test_bootstrap_coverage_on_synthetic_data() -> None:
         lower, upper = paired_bootstrap_ci(diffs, resamples=1000, seed=i)
         covered += lower <= true_mean <= upper
     assert 180 <= covered <= 198
-
-
-def test_bootstrap_is_fast() -> None:
-    rng = random.Random(3)
-    diffs = [rng.gauss(0.0, 1.0) for _ in range(1000)]
-    start = time.perf_counter()
-    paired_bootstrap_ci(diffs, resamples=10_000)
-    # About 0.4 s on a busy 2-core machine; the bound leaves room for slower CI runners.
-    assert time.perf_counter() - start < 1.5
 
 
 def test_bootstrap_beyond_the_lookup_table() -> None:
@@ -384,14 +372,6 @@ def test_permutation_type_one_error_rate() -> None:
         diffs = [rng.gauss(0.0, 1.0) for _ in range(30)]
         rejections += paired_permutation_test(diffs, resamples=400, seed=i) < 0.05
     assert 4 <= rejections <= 30
-
-
-def test_permutation_is_fast() -> None:
-    rng = random.Random(4)
-    diffs = [rng.gauss(0.0, 1.0) for _ in range(1000)]
-    start = time.perf_counter()
-    paired_permutation_test(diffs, resamples=10_000)
-    assert time.perf_counter() - start < 1.0
 
 
 # ------------------------------------------------------------------------------------------------

@@ -381,17 +381,14 @@ def test_list_runs_aggregates_and_order(store: Store) -> None:
     assert any_status is not None and any_status["id"] == "new"
 
 
-def test_write_results_speed(store: Store) -> None:
+def test_write_results_in_one_batch(store: Store) -> None:
     store.create_run(make_run("big"))
     rows = [make_result("big", i) for i in range(10_000)]
     scores = [ScoreRecord(result_id=f"big/case{i:05d}#0", scorer="exact", value=1.0) for i in range(10_000)]
-    start = time.perf_counter()
     store.write_results(rows, scores)
-    elapsed = time.perf_counter() - start
     run = store.get_run("big")
     assert run is not None and run["results"] == 10_000
     assert run["cost_usd"] == Decimal("0.0000123456") * 10_000
-    assert elapsed < 3.0, elapsed  # about 0.3-0.5 s here; generous for slow CI machines
 
 
 def test_bad_values_are_store_errors(store: Store) -> None:
