@@ -18,7 +18,7 @@ import pytest
 from eval_helpers import ModelDef, cli, db_path, eval_json, query, results, write_project
 from llmopsctl.core.chat import ChatRequest, ChatResponse
 from llmopsctl.core.usage import Usage
-from llmopsctl.errors import MissingRecording, ProviderError
+from llmopsctl.errors import ConfigError, MissingRecording, ProviderError
 from llmopsctl.providers import registry
 from llmopsctl.providers.anthropic import AnthropicProvider
 from llmopsctl.providers.base import BaseProvider, ModelSpec, Provider
@@ -175,6 +175,18 @@ PLUGIN_SOURCE = textwrap.dedent(
     class BuggyProvider(UnpreparedProvider):
         def prepare(self):
             raise RuntimeError("cannot log in with " + os.environ["PROBE_SERVICE_TOKEN"])
+
+
+    class BareProvider:  # written to an older, smaller protocol: no prepare, cacheable, embeddings
+        def __init__(self, spec):
+            self.spec = spec
+
+        async def complete(self, request):
+            EVENTS.append(("complete", request.case_id))
+            return ChatResponse(output="")
+
+        async def aclose(self):
+            pass
     """
 )
 ENTRY_POINTS = "[llmopsctl.providers]\n" + "".join(
@@ -184,6 +196,7 @@ ENTRY_POINTS = "[llmopsctl.providers]\n" + "".join(
         ("plain", "PlainProvider"),
         ("unprepared", "UnpreparedProvider"),
         ("buggy", "BuggyProvider"),
+        ("bare", "BareProvider"),
     ]
 )
 
@@ -200,7 +213,7 @@ def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tup
     monkeypatch.syspath_prepend(str(site))
     registry._targets.cache_clear()
     try:
-        assert {"probe", "plain", "unprepared", "buggy"} <= set(registry.provider_names())
+        assert {"probe", "plain", "unprepared", "buggy", "bare"} <= set(registry.provider_names())
         module = __import__(PLUGIN_MODULE)
         yield module.EVENTS
     finally:
@@ -294,3 +307,39 @@ def test_a_replay_model_file_answers_from_its_cassette(tmp_path: Path) -> None:
     data = eval_json(root)  # the working directory is not the project root: the path is the root's
     assert data["passed"] == 2
     assert {r["source"] for r in results(root, data["run_id"])} == {"replay"}
+
+
+@pytest.mark.usefixtures("eval_env")
+def test_a_class_lacking_members_of_the_protocol_is_a_configuration_error(
+    tmp_path: Path, plugin: list[tuple[Any, ...]]
+) -> None:
+    models = [ModelDef("plug", provider="bare", model="b-1")]
+    root = write_project(tmp_path / "proj", cases=2, models=models)
+    stderr = eval_stops_before_any_case(root)
+    assert (
+        f"provider 'bare' ({PLUGIN_MODULE}.BareProvider) lacks cacheable, supports_embeddings, prepare, "
+        "embed of the provider protocol" in stderr
+    )
+    assert "derive the class from llmopsctl.providers.base.BaseProvider" in stderr
+    assert not [e for e in plugin if e[0] == "complete"]
+
+
+def test_a_provider_plugin_named_like_a_builtin_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    dist_info = site / "shadow_provider-1.0.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: shadow-provider\nVersion: 1.0\n")
+    (dist_info / "entry_points.txt").write_text("[llmopsctl.providers]\nopenai = shadow:Provider\n")
+    monkeypatch.syspath_prepend(str(site))
+    registry._targets.cache_clear()
+    try:
+        with pytest.raises(ConfigError) as caught:
+            registry.provider_class("echo")
+    finally:
+        registry._targets.cache_clear()
+    assert str(caught.value) == (
+        "the provider plugin openai = 'shadow:Provider' (from shadow-provider 1.0) has the name of a "
+        "built-in provider (llmopsctl.providers.openai:OpenAIProvider)"
+    )

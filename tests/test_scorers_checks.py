@@ -330,3 +330,11 @@ def test_validate_reports_assertion_problems_at_file_line(
         "suites/checked.yaml:7:12: invalid JSON Schema at $.type: 'objekt' is not valid under any of the "
         "given schemas ($.assert[1].value)",
     ]
+
+
+def test_an_assert_set_member_may_write_its_threshold_as_a_numeric_string() -> None:
+    member = {"type": "rouge-l", "value": "x", "threshold": "0.3"}
+    assert problems({"type": "assert-set", "value": [member]}) == []
+    assert Assertion.from_mapping(member).threshold == 0.3
+    bad = {"type": "assert-set", "value": [{**member, "threshold": "high"}]}
+    assert problems(bad) == [(("value", 0, "threshold"), "`threshold` must be a number, got 'high'")]

@@ -104,9 +104,15 @@ def test_a_plugin_named_like_a_builtin_is_an_error(install: Install) -> None:
         resolve("equals")
     assert str(caught.value) == (
         f"the assertion type plugin contains = '{MODULE}:shouts' (from shadow-plugin 1.0) has the name of "
-        "a built-in assertion type"
+        "a built-in assertion type or of its negation"
     )
     assert caught.value.hint == "rename the plugin's entry point (group 'llmopsctl.scorers') or uninstall it"
+
+
+def test_a_plugin_named_like_a_builtins_negation_is_an_error(install: Install) -> None:
+    install("negating-plugin", {"not-contains": f"{MODULE}:shouts"})
+    with pytest.raises(ConfigError, match=r"plugin not-contains = .* or of its negation"):
+        resolve("contains")
 
 
 def test_two_plugins_of_one_name_are_an_error(install: Install) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
@@ -9,7 +10,7 @@ from typing import Any, TypeGuard
 EMPTY: Mapping[str, Any] = {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assertion:
     """One assertion. `value` is as written (a template, a list of assertions for assert-set, ...);
     `config` holds the type's options; `threshold`, when written, is the pass threshold."""
@@ -36,15 +37,10 @@ class Assertion:
             value=raw.get("value"),
             weight=weight if _is_number(weight) else 1,
             metric=metric if isinstance(metric, str) else None,
-            threshold=threshold if _is_number(threshold) else None,
+            threshold=_threshold(threshold),
             description=description if isinstance(description, str) else None,
             config=dict(config) if isinstance(config, Mapping) else EMPTY,
         )
-
-    @property
-    def base_type(self) -> str:
-        """The type without a `not-` prefix."""
-        return self.type.removeprefix("not-")
 
     def options(self) -> dict[str, Any]:
         """The options a scorer function receives: `config`, with the assertion's `threshold` in it."""
@@ -63,3 +59,17 @@ class Assertion:
 def _is_number(value: Any) -> TypeGuard[float]:
     """A number as YAML gives it (an int stays an int, so messages quote it as written)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _threshold(raw: Any) -> float | None:
+    """A threshold as written: a number, or a string holding one (members of an assert-set are not
+    schema-checked, and scorers have always read thresholds that way); anything else is left out."""
+    if _is_number(raw):
+        return raw
+    if isinstance(raw, str):
+        try:
+            number = float(raw)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from typing import Any
 
 # The same encoder json.dumps would build on each call (it is stateless between calls, so it can be shared).
@@ -47,11 +46,3 @@ class ListHasher:
         digest = self._digest.copy()
         digest.update(b"]")
         return digest.hexdigest()[:length]
-
-
-def list_content_hash(items: Iterable[Any], length: int = 16) -> str:
-    """`content_hash(list(items))` without ever building the whole list or its whole JSON."""
-    hasher = ListHasher()
-    for item in items:
-        hasher.add(item)
-    return hasher.hexdigest(length)

@@ -29,7 +29,7 @@ from llmopsctl.engine.progress import Progress
 from llmopsctl.engine.resume import Resume
 from llmopsctl.errors import ConfigError, CostCapExceeded, LlmopsError, UsageError
 from llmopsctl.project.model import Project
-from llmopsctl.providers.base import ModelSpec, Provider
+from llmopsctl.providers.base import PROVIDER_MEMBERS, ModelSpec, Provider
 from llmopsctl.providers.registry import provider_class
 from llmopsctl.providers.replay import Cassette, ReplayProvider
 from llmopsctl.store import Store
@@ -201,7 +201,15 @@ def _provider(spec: ModelSpec, replay: Cassette | None) -> Provider:
     """The provider of `spec`: a replay of the run's cassette, else the registry's class for it."""
     if replay is not None:
         return ReplayProvider(spec, cassette=replay)
-    provider: Provider = provider_class(spec.provider)(spec)
+    provider = provider_class(spec.provider)(spec)
+    if not isinstance(provider, Provider):
+        cls = type(provider)
+        missing = [name for name in PROVIDER_MEMBERS if not hasattr(provider, name)]
+        raise ConfigError(
+            f"provider {spec.provider!r} ({cls.__module__}.{cls.__qualname__}) lacks "
+            f"{', '.join(missing)} of the provider protocol",
+            hint="derive the class from llmopsctl.providers.base.BaseProvider, which gives the defaults",
+        )
     return provider
 
 

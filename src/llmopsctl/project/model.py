@@ -11,7 +11,6 @@ from llmopsctl.core.diagnostics import Diagnostic
 from llmopsctl.core.settings import Settings
 from llmopsctl.project.yamlsource import Source
 
-KINDS = ("prompt", "model", "dataset", "suite")
 KIND_DIRS = {"prompt": "prompts", "model": "models", "dataset": "datasets", "suite": "suites"}
 SETTINGS_FILE = "llmops.yaml"
 
@@ -24,7 +23,7 @@ class LoadedFile:
     name: str
     path: Path
     rel: str
-    # None when the file could not be parsed, or once dropped (load_project(keep_sources=False)). A dataset's
+    # None when the file could not be parsed, or once dropped (Project.drop_sources). A dataset's
     # source keeps its positions but not its raw cases (they live on as Dataset.cases) nor its text.
     source: Source | None
     ok: bool = True

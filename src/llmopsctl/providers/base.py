@@ -49,6 +49,10 @@ class ModelSpec:
     root: Path | None = None  # the project root, against which providers resolve project files
 
 
+# What `isinstance(x, Provider)` checks, named for messages about a class that lacks some of it.
+PROVIDER_MEMBERS = ("spec", "cacheable", "supports_embeddings", "prepare", "complete", "embed", "aclose")
+
+
 @runtime_checkable
 class Provider(Protocol):
     """A model API, as the engine uses it (see the module docstring for what each member means)."""

@@ -26,7 +26,14 @@ def _targets() -> dict[str, str]:
 
     found = dict(BUILTINS)
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        found.setdefault(ep.name, ep.value)
+        if ep.name in found and found[ep.name] != ep.value:  # (this package lists its built-ins too)
+            dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist is not None else "an unknown distribution"
+            raise ConfigError(
+                f"the provider plugin {ep.name} = {ep.value!r} (from {dist}) has the name of "
+                f"{'a built-in provider' if ep.name in BUILTINS else 'another plugin'} ({found[ep.name]})",
+                hint=f"rename the plugin's entry point (group {ENTRY_POINT_GROUP!r}) or uninstall it",
+            )
+        found[ep.name] = ep.value
     return found
 
 

@@ -135,7 +135,7 @@ def to_number(raw: Any, what: str) -> float:
 
 
 def get_threshold(config: dict[str, Any], default: float) -> float:
-    """`config.threshold` (the assertion's `threshold` is copied there by the engine), else `default`."""
+    """`config.threshold` (`Assertion.options` puts an assertion's own `threshold` there), else `default`."""
     raw = config.get("threshold")
     return default if raw is None else to_number(raw, "`threshold`")
 

@@ -68,9 +68,11 @@ def check_assert_set(assertion: Assertion, env: CheckEnv, resolve: Resolve) -> l
         if not isinstance(sub, dict) or not isinstance(sub.get("type"), str):
             problems.append((("value", i), "each assertion of the set needs a `type`"))
             continue
-        threshold = sub.get("threshold")
-        if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))):
-            problems.append((("value", i, "threshold"), f"`threshold` must be a number, got {threshold!r}"))
+        if sub.get("threshold") is not None:
+            try:
+                to_number(sub["threshold"], "`threshold`")
+            except ScorerError as exc:
+                problems.append((("value", i, "threshold"), str(exc)))
         try:
             declared, _ = resolve(sub["type"])
         except ScorerError as exc:

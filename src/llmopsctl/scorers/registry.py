@@ -61,6 +61,12 @@ def _origin(entry: EntryPoint) -> str:
     return f"{entry.name} = {entry.value!r} (from {where})"
 
 
+def _negates_builtin(name: str) -> bool:
+    """`not-<built-in>`: the name of a built-in type's negation."""
+    base = name.removeprefix(NEGATION)
+    return base != name and base in BUILTINS and BUILTINS[base].negatable
+
+
 @cache
 def plugin_entry_points() -> dict[str, EntryPoint]:
     """The plugins' entry points by type name, not loaded. A plugin that takes a built-in's name, or one
@@ -70,9 +76,10 @@ def plugin_entry_points() -> dict[str, EntryPoint]:
 
     found: dict[str, EntryPoint] = {}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
-        if entry.name in BUILTINS:
+        if entry.name in BUILTINS or _negates_builtin(entry.name):
             raise ConfigError(
-                f"the assertion type plugin {_origin(entry)} has the name of a built-in assertion type",
+                f"the assertion type plugin {_origin(entry)} has the name of a built-in assertion type "
+                "or of its negation",
                 hint=f"rename the plugin's entry point (group {ENTRY_POINT_GROUP!r}) or uninstall it",
             )
         if entry.name in found:
@@ -136,7 +143,7 @@ def _negatable(name: str) -> bool:
     """Whether `not-<name>` is a type; a plugin that cannot be loaded counts as not negatable."""
     try:
         found = _declared(name)
-    except (ScorerError, ConfigError):
+    except Exception:  # a plugin that cannot even be imported: it is listed, not negated
         return False
     return found is not None and found.negatable
 
