@@ -590,7 +590,7 @@ def test_the_request_hash_changes_with_the_case_vars(loaded: Project) -> None:
     before = hashes(loaded, 2)
     dataset = loaded.datasets["support-tickets"]
     first = dataset.cases[0]
-    changed = dataclasses.replace(first, vars={**first.vars, "ticket": first.vars["ticket"] + "!"})
+    changed = first._replace(vars={**first.vars, "ticket": first.vars["ticket"] + "!"})
     loaded.datasets[dataset.name] = dataclasses.replace(dataset, cases=(changed, *dataset.cases[1:]))
     after = hashes(loaded, 2)
     differ = {key for key in before if after[key] != before[key]}

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
-EMPTY: Mapping[str, Any] = {}
+EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class Assertion:
+class Assertion(NamedTuple):
     """One assertion. `value` is as written (a template, a list of assertions for assert-set, ...);
-    `config` holds the type's options; `threshold`, when written, is the pass threshold."""
+    `config` holds the type's options; `threshold`, when written, is the pass threshold. A named tuple:
+    immutable like the other records, and quick to build (datasets hold one per case, often more)."""
 
     type: str
     value: Any = None
@@ -21,25 +21,29 @@ class Assertion:
     metric: str | None = None
     threshold: float | None = None
     description: str | None = None
-    config: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    config: Mapping[str, Any] = EMPTY
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> Assertion:
         """An assertion from its YAML mapping (already checked by the schema, or by the type's check for
-        the members of an assert-set); odd values keep what can be kept, for the checks to report."""
-        weight = raw.get("weight", 1)
-        threshold = raw.get("threshold")
-        config = raw.get("config")
-        metric = raw.get("metric")
-        description = raw.get("description")
+        the members of an assert-set); odd values keep what can be kept, for the checks to report.
+
+        Datasets hold many assertions, so the common shape (plain values) takes the shortest path."""
+        get = raw.get
+        weight, metric, description, config = (
+            get("weight", 1),
+            get("metric"),
+            get("description"),
+            get("config"),
+        )
         return cls(
-            type=str(raw.get("type", "")),
-            value=raw.get("value"),
-            weight=weight if _is_number(weight) else 1,
-            metric=metric if isinstance(metric, str) else None,
-            threshold=_threshold(threshold),
-            description=description if isinstance(description, str) else None,
-            config=dict(config) if isinstance(config, Mapping) else EMPTY,
+            str(get("type", "")),
+            get("value"),
+            weight if type(weight) in _NUMBERS else 1,
+            metric if type(metric) is str else None,
+            _threshold(get("threshold")),
+            description if type(description) is str else None,
+            config if type(config) is dict else dict(config) if isinstance(config, Mapping) else EMPTY,
         )
 
     def options(self) -> dict[str, Any]:
@@ -56,16 +60,15 @@ class Assertion:
         return tuple(Assertion.from_mapping(a) for a in self.value if isinstance(a, Mapping))
 
 
-def _is_number(value: Any) -> TypeGuard[float]:
-    """A number as YAML gives it (an int stays an int, so messages quote it as written)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+# Numbers as YAML and JSON give them (an int stays an int, so messages quote it as written; bools are not).
+_NUMBERS = (int, float)
 
 
 def _threshold(raw: Any) -> float | None:
     """A threshold as written: a number, or a string holding one (members of an assert-set are not
     schema-checked, and scorers have always read thresholds that way); anything else is left out."""
-    if _is_number(raw):
-        return raw
+    if raw is None or type(raw) in _NUMBERS:
+        return raw  # type: ignore[no-any-return]
     if isinstance(raw, str):
         try:
             number = float(raw)

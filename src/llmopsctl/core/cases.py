@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from llmopsctl.core.assertions import Assertion
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
+class Case(NamedTuple):
+    """One golden case. A named tuple: immutable like the other records, and quick to build and small to
+    hold, since datasets may have hundreds of thousands of them."""
+
     id: str
     vars: dict[str, Any]
     expected: Any = None
     asserts: tuple[Assertion, ...] = ()
     tags: tuple[str, ...] = ()
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = MappingProxyType({})
     threshold: float | None = None
-    index: int = 0  # position in the dataset, for error messages
+    position: int = 0  # index in the dataset, for error messages
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from llmopsctl.core.assertions import Assertion
 from llmopsctl.core.settings import GateThresholds
 
-EMPTY: Mapping[str, Any] = {}
+EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)

@@ -52,9 +52,9 @@ def _int(raw: Raw, key: str) -> int | None:
 
 def assertions(raw: Any) -> tuple[Assertion, ...]:
     """The assertions of an `assert:` list; entries that are not mappings are left out."""
-    if not isinstance(raw, list):
+    if not raw or not isinstance(raw, list):
         return ()
-    return tuple(Assertion.from_mapping(a) for a in raw if isinstance(a, Mapping))
+    return tuple(Assertion.from_mapping(a) for a in raw if type(a) is dict or isinstance(a, Mapping))
 
 
 def settings(path: Path | None, raw: Raw) -> Settings:

@@ -129,14 +129,14 @@ def _check_pairing(ctx: _Ctx, suite: str, prompt: Prompt, used: set[str], datase
             plural = "s" if len(missing) > 1 else ""
             problems.append(
                 (
-                    ("cases", case.index, "vars"),
+                    ("cases", case.position, "vars"),
                     f"case {case.id!r} lacks variable{plural} {names} used by prompt {prompt.name!r} "
                     f"(suite {suite!r})",
                 )
             )
         if validator is not None:
             for err in validator.iter_errors(case.vars):
-                at: JsonPath = ("cases", case.index, "vars", *err.absolute_path)
+                at: JsonPath = ("cases", case.position, "vars", *err.absolute_path)
                 problems.append(
                     (
                         at,
@@ -166,7 +166,7 @@ def _iter_assertions(project: Project) -> Iterator[tuple[Path, JsonPath, Asserti
     for dataset in project.datasets.values():
         for case in dataset.cases:
             for i, assertion in enumerate(case.asserts):
-                yield dataset.path, ("cases", case.index, "assert", i), assertion, case.expected, False
+                yield dataset.path, ("cases", case.position, "assert", i), assertion, case.expected, False
 
 
 def _check_assertions(ctx: _Ctx) -> None:
@@ -193,7 +193,7 @@ def _check_assertions(ctx: _Ctx) -> None:
                     kinds = ", ".join(sorted({a.type for a in needing}))
                     ctx.add(
                         dataset.path,  # type: ignore[union-attr]
-                        ("cases", case.index),
+                        ("cases", case.position),
                         f"case {case.id!r} has no `expected`, which suite {suite.name!r} compares with "
                         f"({kinds})",
                         "assertion",
