@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -82,7 +82,7 @@ def show_run(
     with open_store(project, db, read_only=True) as store:
         run = store.get_run(run_id)
         if run is None:
-            raise UsageError(f"no run {run_id!r}", hint="`llmopsctl runs list` shows the runs")
+            _no_run(run_id, store.pruned_run(run_id))
         results = store.results_for_run(run_id, failed_only=failed)
         summary = store.summary(run_id)
     if fmt is TextOrJson.json:
@@ -93,6 +93,17 @@ def show_run(
     out.print(summary_table(run["suite"], run_id, summary))
     for result in results:
         out.print(_result_line(result), markup=False)
+
+
+def _no_run(run_id: str, pruned: dict[str, Any] | None) -> NoReturn:
+    if pruned is None:
+        raise UsageError(f"no run {run_id!r}", hint="`llmopsctl runs list` shows the runs")
+    raise UsageError(
+        f"run {run_id!r} (suite {pruned['suite']}, started {pruned['started_at']:%Y-%m-%d %H:%M} UTC) was "
+        f"deleted on {pruned['pruned_at']:%Y-%m-%d %H:%M} UTC by `retention apply` "
+        f"(retention.results {pruned['retention']}) with its {pruned['results']} results",
+        hint="`llmopsctl runs list` shows the runs kept",
+    )
 
 
 def _provenance(run: dict[str, Any]) -> str:
@@ -106,6 +117,10 @@ def _provenance(run: dict[str, Any]) -> str:
         f" · llmopsctl {run.get('tool_version')}",
         f"git {commit} on {run.get('git_branch') or '-'} · ci {run.get('ci') or 'no'}",
     ]
+    args = run.get("args") or {}
+    if args.get("environment"):
+        swaps = ", ".join(f"{a} -> {b}" for a, b in sorted((args.get("model_substitutes") or {}).items()))
+        parts.append(f"environment {args['environment']}" + (f" · models: {swaps}" if swaps else ""))
     for kind in ("prompts", "models", "datasets"):
         items = ", ".join(f"{name}@{digest[:8]}" for name, digest in sorted((hashes.get(kind) or {}).items()))
         parts.append(f"{kind}: {items or '-'}")

@@ -17,6 +17,7 @@ from llmopsctl.providers.registry import provider_names
 from llmopsctl.scorers.base import CheckEnv, ScorerError
 from llmopsctl.scorers.registry import resolve
 from llmopsctl.userfunc import MODEL_ARGUMENTS, static_problem
+from llmopsctl.validate.settings import settings_problems
 from llmopsctl.validate.variables import quick_fit, variables_validator
 
 MAX_CASE_ERRORS = 20  # per (dataset, prompt) pairing; the rest are summed up in one line
@@ -57,6 +58,9 @@ def run_checks(project: Project) -> list[Diagnostic]:
     _check_assertions(ctx)
     _check_models(ctx)
     _check_teams(ctx)
+    if project.settings.path is not None:
+        for at, message, key in settings_problems(project):
+            ctx.add(project.settings.path, at, message, "reference", key=key)
     return ctx.out
 
 
