@@ -183,19 +183,20 @@ def load_project(root: Path, only: Iterable[Path] | None = None) -> Project:
     project = Project(root=root, settings=_settings(settings_file))
     paths, odd = discover(root)
     loader.diags.extend(odd)
+    selected = paths
     if only is not None:
         only = list(only)
-        selected = _closure(root, paths, only, loader)
         for path in only:  # files pre-commit passes that are not project files still get the secret scan
             if path.is_file() and kind_of(root, path.resolve()) is None:
                 try:
                     loader.scan_secrets(loader.rel(path.resolve()), read_text(path))
                 except SourceError:
                     pass
-        project.focus = {loader.rel(p) for kind in selected for p in selected[kind]} | {SETTINGS_FILE}
-        project.focus |= {loader.rel(p.resolve()) for p in only}
-    else:
-        selected = paths
+        # llmops.yaml's teams, budgets and environments concern every file: with it, all are checked
+        if not any(kind_of(root, path.resolve()) == "llmops" for path in only):
+            selected = _closure(root, paths, only, loader)
+            project.focus = {loader.rel(p) for kind in selected for p in selected[kind]} | {SETTINGS_FILE}
+            project.focus |= {loader.rel(p.resolve()) for p in only}
     for kind in ("prompt", "model", "suite", "dataset"):
         _build_kind(project, kind, selected[kind], loader)
     project.files = loader.files

@@ -280,7 +280,11 @@ def _check_teams(ctx: _Ctx) -> None:
     if teams is None:
         return
     names = sorted({t.name for t in teams})
-    items: list[Prompt | Suite] = [*ctx.project.prompts.values(), *ctx.project.suites.values()]
+    items: list[Prompt | Suite | Dataset] = [
+        *ctx.project.prompts.values(),
+        *ctx.project.suites.values(),
+        *ctx.project.datasets.values(),
+    ]
     for item in items:
         team = item.team
         if team is not None and team not in names:
