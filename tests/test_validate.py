@@ -221,6 +221,68 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
             "($.messages[1].content)"
         ],
     ),
+    "duplicate-case-id-hides-no-other-problem": (
+        {
+            "suites/dups.yaml": "prompts: [ticket-triage]\nmodels: [keyword-baseline]\ndatasets: [dups]\n",
+            "datasets/dups.yaml": (
+                "cases:\n"
+                "  - id: same\n    vars: {ticket: a}\n"
+                "  - id: same\n"
+                "    vars: {tiket: b}\n"
+                "    assert:\n"
+                "      - type: containz\n"
+                "        value: x\n"
+                "  - id: other\n    vars: {ticket: c}\n    tgas: [x]\n"
+            ),
+        },
+        [
+            "datasets/dups.yaml:4:9: duplicate case id 'same' (first used on line 2) ($.cases[1].id)",
+            "datasets/dups.yaml:5:11: case 'same' does not fit the variables of prompt 'ticket-triage': "
+            "'ticket' is a required property ($.cases[1].vars)",
+            "datasets/dups.yaml:5:11: case 'same' lacks variable 'ticket' used by prompt 'ticket-triage' "
+            "(suite 'dups') ($.cases[1].vars)",
+            "datasets/dups.yaml:7:15: unknown assertion type 'containz'; did you mean 'contains'? "
+            "($.cases[1].assert[0].type)",
+            "datasets/dups.yaml:11:5: unknown key 'tgas' in $.cases[2]; did you mean 'tags'? "
+            "($.cases[2].tgas)",
+        ],
+    ),
+    "unknown-jinja-filters-and-tests": (
+        {
+            "prompts/jinja.yaml": (
+                "messages:\n"
+                "  - role: system\n"
+                "    content: |\n"
+                "      Answer in {{ lang | uper }}.\n"
+                "      {% if ticket is evn %}short{% endif %}\n"
+                "  - role: user\n"
+                '    content: "{{ ticket | trim | lenght }}"\n'
+            )
+        },
+        [
+            "prompts/jinja.yaml:4:1: unknown filter 'uper'; did you mean 'upper'? ($.messages[0].content)",
+            "prompts/jinja.yaml:5:1: unknown test 'evn'; did you mean 'even'? ($.messages[0].content)",
+            "prompts/jinja.yaml:7:1: unknown filter 'lenght'; did you mean 'length'? ($.messages[1].content)",
+        ],
+    ),
+    "jinja-problems-in-assertion-values": (
+        {
+            "suites/templated.yaml": (
+                "prompts: [ticket-triage]\n"
+                "models: [keyword-baseline]\n"
+                "datasets: [support-tickets]\n"
+                "assert:\n"
+                "  - type: equals\n"
+                "    value: '{{ expected | lowr }}'\n"
+                "  - type: contains\n"
+                "    value: '{{ expected }'\n"
+            )
+        },
+        [
+            "suites/templated.yaml:6:1: unknown filter 'lowr'; did you mean 'lower'? ($.assert[0].value)",
+            "suites/templated.yaml:8:1: template syntax error: unexpected '}' ($.assert[1].value)",
+        ],
+    ),
     "duplicate-case-ids": (
         {
             "datasets/dups.yaml": (
@@ -437,7 +499,8 @@ def test_json_format(project: Path, validate: Validate) -> None:
     ok = validate("--format", "json")
     assert ok.exit_code == 0, ok.output
     data = json.loads(ok.stdout)
-    assert set(data) == {"ok", "files", "errors", "hashes"}
+    assert set(data) == {"ok", "files", "errors", "notes", "hashes"}
+    assert data["notes"] == []
     assert data["ok"] is True
     assert data["files"] == 6
     assert data["errors"] == []
@@ -523,9 +586,48 @@ class TestPaths:
     def test_non_project_file_gets_the_secret_scan(self, project: Path, validate: Validate) -> None:
         write(project, {"notes.md": f"# Notes\n\nkey = {FAKE_OPENAI_KEY}\n"})
         assert failed(validate("notes.md")) == [
+            "notes.md: note: not a project file, not checked (beyond the scan for secrets)",
             "notes.md:3:7: this looks like an OpenAI API key: never commit secrets; "
-            "read them from an environment variable"
+            "read them from an environment variable",
         ]
+
+    def test_paths_that_are_not_project_files_are_named_in_notes(
+        self, project: Path, validate: Validate
+    ) -> None:
+        write(project, {"README.md": "# Evals\n", "docs/guide.yaml": "a: 1\n"})
+        result = validate("README.md", "docs/guide.yaml", "evals", "prompts/ticket-triage.yaml")
+        assert result.exit_code == 0, result.output
+        lines = problem_lines(result)
+        assert lines[:3] == [
+            "README.md: note: not a project file, not checked (beyond the scan for secrets)",
+            "docs/guide.yaml: note: not a project file, not checked (beyond the scan for secrets)",
+            "evals: note: not a project file, not checked (a directory: give its files, or no path for all)",
+        ]
+        assert lines[3].startswith("ok: ")
+        as_json = json.loads(validate("README.md", "-f", "json").stdout)
+        assert as_json["ok"] is True and as_json["errors"] == []
+        assert [(n["path"], n["code"]) for n in as_json["notes"]] == [("README.md", "note")]
+
+    def test_misplaced_files_under_project_folders_are_errors(
+        self, project: Path, validate: Validate
+    ) -> None:
+        prompt = (project / "prompts" / "ticket-triage.yaml").read_text()
+        write(
+            project,
+            {
+                "prompts/triage/v2.yaml": prompt,
+                "datasets/extra.json": "{}\n",
+                "models/NOTES.md": "how we pick models\n",
+            },
+        )
+        result = validate("prompts/triage/v2.yaml", "datasets/extra.json", "models/NOTES.md")
+        assert failed(result) == [
+            "models/NOTES.md: note: not a project file, not checked (beyond the scan for secrets)",
+            "datasets/extra.json: not loaded: datasets/ holds .yaml, .yml, .jsonl or .csv files",
+            "prompts/triage/v2.yaml: not loaded: prompts are read from prompts/<name>.yaml, "
+            "not from subfolders",
+        ]
+        assert result.stderr.strip() == "error: 2 problems in 2 file(s)"
 
 
 class TestHostileInput:
@@ -670,87 +772,15 @@ class TestHashes:
         assert dataset_hash() == original
 
 
-BUDGETS = """\
-budgets:
-  - name: support
-    scope: {team: suport-ai}
-    period: month
-    amount_usd: 100
-  - scope: {prompt: ticket-triag}
-    period: day
-    amount_usd: 5
-  - scope: {suite: triag}
-    period: week
-    amount_usd: 20
-  - scope: {project: true}
-    period: month
-    amount_usd: 500
-"""
-
-
-class TestBudgetScopes:
-    """A budget for a team, prompt or suite that does not exist would report 0% forever: it is an error."""
-
-    @staticmethod
-    def add_budgets(project: Path) -> int:
-        """Append BUDGETS to llmops.yaml; the line number of its first budget's scope."""
-        settings = project / "llmops.yaml"
-        text = settings.read_text()
-        settings.write_text(text + BUDGETS)
-        return len(text.splitlines()) + 3
-
-    @staticmethod
-    def expected(line: int, teams: str) -> list[str]:
-        return [
-            f"llmops.yaml:{line}:19: budget 'support' is for unknown team 'suport-ai'; "
-            f"did you mean 'support-ai'? ({teams}) ($.budgets[0].scope.team)",
-            f"llmops.yaml:{line + 3}:21: budget 'prompt-ticket-triag-day' is for unknown prompt "
-            "'ticket-triag' (no prompts/ticket-triag.yaml); did you mean 'ticket-triage'? "
-            "($.budgets[1].scope.prompt)",
-            f"llmops.yaml:{line + 6}:20: budget 'suite-triag-week' is for unknown suite 'triag' "
-            "(no suites/triag.yaml); did you mean 'triage'? ($.budgets[2].scope.suite)",
-        ]
-
-    def test_against_the_declared_teams(self, project: Path, validate: Validate) -> None:
-        line = self.add_budgets(project)
-        assert failed(validate()) == self.expected(line, "teams in llmops.yaml")
-        assert failed(validate("llmops.yaml")) == self.expected(line, "teams in llmops.yaml")
-
-    def test_against_the_teams_files_name_when_none_are_declared(
-        self, project: Path, validate: Validate
-    ) -> None:
-        settings = project / "llmops.yaml"
-        text = settings.read_text()
-        start, end = text.index("teams:\n"), text.index("support-ai@example.com\n")
-        settings.write_text(text[:start] + text[end + len("support-ai@example.com\n") :])
-        line = self.add_budgets(project)
-        undeclared = "llmops.yaml declares no `teams`, and no prompt or suite has this `team`"
-        assert failed(validate()) == self.expected(line, undeclared)
-        assert failed(validate("llmops.yaml")) == self.expected(line, undeclared)
-        # Only some files loaded: the teams the others name are not known, so team scopes are not judged.
-        assert failed(validate("prompts/ticket-triage.yaml")) == self.expected(line, undeclared)[1:]
-
-    def test_budgets_for_what_exists_validate(self, project: Path, validate: Validate, cli: Cli) -> None:
-        self.add_budgets(project)
-        settings = project / "llmops.yaml"
-        text = settings.read_text()
-        for wrong, right in (
-            ("suport-ai", "support-ai"),
-            ("ticket-triag}", "ticket-triage}"),
-            ("triag}", "triage}"),
-        ):
-            text = text.replace(wrong, right)
-        settings.write_text(text)
-        result = validate()
-        assert result.exit_code == 0, result.output
-        assert cli("-C", project, "eval", "-q").exit_code == 0
-        budget = cli("-C", project, "cost", "budget")
-        assert budget.exit_code == 0, budget.output
-        for name in ("support", "prompt-ticket-triage-day", "suite-triage-week", "project-month"):
-            assert name in budget.stdout
-
-    def test_eval_refuses_a_budget_for_nothing(self, project: Path, cli: Cli) -> None:
-        self.add_budgets(project)
-        result = cli("-C", project, "eval")
-        assert result.exit_code == 2
-        assert "budget 'support' is for unknown team 'suport-ai'" in result.stderr
+def test_eval_refuses_an_unknown_filter_with_its_place_not_a_crash(project: Path, cli: Cli) -> None:
+    prompt = project / "prompts" / "ticket-triage.yaml"
+    text = prompt.read_text()
+    prompt.write_text(text.replace("Ticket: {{ ticket }}", "Ticket: {{ ticket | uper }}"))
+    line = text.splitlines().index('    content: "Ticket: {{ ticket }}"') + 1
+    result = cli("-C", project, "eval")
+    assert result.exit_code == 2, result.output
+    assert (
+        f"prompts/ticket-triage.yaml:{line}:1: unknown filter 'uper'; did you mean 'upper'? "
+        "($.messages[1].content)" in result.stderr
+    )
+    assert "bug" not in result.stderr

@@ -240,8 +240,10 @@ def build_cases(
                     "duplicate",
                 )
             )
-            continue
-        seen[case_id] = index
+            # Still built, so the checks across files report this case's other problems too; the
+            # dataset has a problem, so no command runs it.
+        else:
+            seen[case_id] = index
         case = _case(case_id, index, raw, share)
         hasher.add(_written(case_id, raw, case))
         cases.append(case)

@@ -54,8 +54,9 @@ def _known_teams(project: Project) -> set[str] | None:
         return {team.name for team in declared}
     if project.focus is not None:
         return None
-    items = [*project.prompts.values(), *project.suites.values()]
-    return {item.team for item in items if item.team is not None}
+    teams = {prompt.team for prompt in project.prompts.values()}
+    teams |= {suite.team for suite in project.suites.values()}
+    return {team for team in teams if team is not None}
 
 
 def _environment_problems(project: Project) -> list[Problem]:
