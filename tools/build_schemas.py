@@ -104,6 +104,12 @@ ASSERTION: dict[str, Any] = {
             "description": "what to compare with (a Jinja2 template over the case vars and `expected`)"
         },
         "weight": {"type": "number", "minimum": 0, "default": 1},
+        "required": {
+            "type": "boolean",
+            "default": False,
+            "description": "the case fails when this assertion fails, whatever its weighted score or "
+            "threshold (a safety check that no weight can outweigh)",
+        },
         "metric": {"type": "string", "description": "aggregate this assertion's score as a named metric"},
         "threshold": {
             "type": "number",

@@ -12,11 +12,13 @@ EMPTY: Mapping[str, Any] = {}
 @dataclass(frozen=True)
 class Assertion:
     """One assertion. `value` is as written (a template, a list of assertions for assert-set, ...);
-    `config` holds the type's options; `threshold`, when written, is the pass threshold."""
+    `config` holds the type's options; `threshold`, when written, is the pass threshold. A `required`
+    assertion that fails fails its case (or assert-set), whatever the weighted score."""
 
     type: str
     value: Any = None
     weight: float = 1.0
+    required: bool = False
     metric: str | None = None
     threshold: float | None = None
     description: str | None = None
@@ -35,6 +37,7 @@ class Assertion:
             type=str(raw.get("type", "")),
             value=raw.get("value"),
             weight=weight if _is_number(weight) else 1,
+            required=raw.get("required") is True,
             metric=metric if isinstance(metric, str) else None,
             threshold=threshold if _is_number(threshold) else None,
             description=description if isinstance(description, str) else None,
