@@ -69,7 +69,7 @@ def list_runs(
 
 @runs_app.command("show")
 def show_run(
-    run_id: str = typer.Argument(..., help="The run id (see `runs list`)."),
+    run_id: str = typer.Argument(..., help="The run id (see `runs list`), or `latest` for the newest run."),
     failed: bool = typer.Option(False, "--failed", help="Only failed cases and errors."),
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f"),
@@ -77,9 +77,11 @@ def show_run(
     """A run's provenance and its results, with the reason of every failed assertion."""
     from llmopsctl.report.format import jsonable
     from llmopsctl.report.terminal import console, summary_table
+    from llmopsctl.store.runref import resolve_run_ref
 
     project = open_project(strict=False)
     with open_store(project, db, read_only=True) as store:
+        run_id = resolve_run_ref(store, run_id)
         run = store.get_run(run_id)
         if run is None:
             _no_run(run_id, store.pruned_run(run_id))
@@ -107,15 +109,19 @@ def _no_run(run_id: str, pruned: dict[str, Any] | None) -> NoReturn:
 
 
 def _provenance(run: dict[str, Any]) -> str:
-    commit = run.get("git_sha") or "not in git"
-    if run.get("git_dirty"):
-        commit += " (uncommitted changes)"
+    if run.get("git_sha"):
+        git = f"git {run['git_sha']}" + (" (uncommitted changes)" if run.get("git_dirty") else "")
+        git += f" on {run.get('git_branch') or 'a detached HEAD'}"
+    elif run.get("git_branch"):
+        git = f"git: no commit yet on {run['git_branch']} (no commit recorded)"
+    else:
+        git = "not in a git repository (no commit recorded)"
     hashes = run.get("hashes") or {}
     parts = [
         f"run {run['id']} · suite {run['suite']} · {run['status']}",
         f"started {run.get('started_at')} · finished {run.get('finished_at') or '-'}"
         f" · llmopsctl {run.get('tool_version')}",
-        f"git {commit} on {run.get('git_branch') or '-'} · ci {run.get('ci') or 'no'}",
+        f"{git} · ci {run.get('ci') or 'no'}",
     ]
     args = run.get("args") or {}
     if args.get("environment"):
