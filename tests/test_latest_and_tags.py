@@ -1,5 +1,5 @@
-"""`latest` wherever a run id is taken; `sql --help` names every table; `runs show` of a run made outside
-git says so."""
+"""`latest` wherever a run id is taken; case tags stored with results and pass rates by tag in `runs show`;
+`sql --help` names every table; `runs show` of a run made outside git says so."""
 
 from __future__ import annotations
 
@@ -63,6 +63,34 @@ def test_baseline_update_and_diff_take_latest(cli: Cli, project: Path) -> None:
     diffed = cli("-C", project, "diff", "--head", "latest", "--format", "json")
     assert diffed.exit_code == 0, diffed.output
     assert f"run {run_id}" in diffed.stdout
+
+
+def test_tags_are_stored_and_runs_show_breaks_pass_rates_down_by_tag(
+    cli: Cli, two_runs: tuple[Path, str, str]
+) -> None:
+    project, full, _ = two_runs
+    rows = query(db_path(project), "SELECT case_id, tags FROM results WHERE run_id = ?", full)
+    tags = {row["case_id"]: row["tags"] for row in rows}
+    assert tags["double-charged-subscription"] == ["billing"]
+    assert tags["downgrade-still-old-price"] == ["billing", "edge-case"]
+
+    by_sql = query(
+        db_path(project),
+        "SELECT tag, count(*) AS results, count(*) FILTER (WHERE passed) AS passed "
+        "FROM (SELECT unnest(tags) AS tag, passed FROM results WHERE run_id = ?) GROUP BY tag",
+        full,
+    )
+    expected = {row["tag"]: (row["results"], row["passed"]) for row in by_sql}
+    assert expected["billing"][0] == 5
+
+    shown = cli("-C", project, "runs", "show", full, "--format", "json")
+    by_tag = {row["tag"]: (row["results"], row["passed"]) for row in json.loads(shown.stdout)["by_tag"]}
+    assert by_tag == expected
+    text = cli("-C", project, "runs", "show", full).stdout
+    assert "by tag" in text
+    billing_results, billing_passed = expected["billing"]
+    (line,) = [ln for ln in text.splitlines() if re.search(r"\bbilling\b", ln) and "%" in ln]
+    assert f"{100 * billing_passed / billing_results:.1f}%" in line
 
 
 def test_sql_help_names_every_table(cli: Cli, project: Path) -> None:

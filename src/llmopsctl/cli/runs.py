@@ -76,7 +76,8 @@ def show_run(
 ) -> None:
     """A run's provenance and its results, with the reason of every failed assertion."""
     from llmopsctl.report.format import jsonable
-    from llmopsctl.report.terminal import console, summary_table
+    from llmopsctl.report.terminal import console, summary_table, tag_table
+    from llmopsctl.store.breakdown import pass_rates_by_tag
     from llmopsctl.store.runref import resolve_run_ref
 
     project = open_project(strict=False)
@@ -87,12 +88,16 @@ def show_run(
             _no_run(run_id, store.pruned_run(run_id))
         results = store.results_for_run(run_id, failed_only=failed)
         summary = store.summary(run_id)
+        by_tag = pass_rates_by_tag(store, run_id)
     if fmt is TextOrJson.json:
-        typer.echo(json.dumps(jsonable({"run": run, "results": results}), indent=2, sort_keys=True))
+        document = {"run": run, "results": results, "by_tag": by_tag}
+        typer.echo(json.dumps(jsonable(document), indent=2, sort_keys=True))
         return
     out = console()
     out.print(_provenance(run), markup=False)
     out.print(summary_table(run["suite"], run_id, summary))
+    if by_tag:
+        out.print(tag_table(by_tag))
     for result in results:
         out.print(_result_line(result), markup=False)
 

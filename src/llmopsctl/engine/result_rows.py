@@ -87,6 +87,8 @@ def result_row(
         "owner": owner,
         "source": source,
         "environment": environment,
+        "tags": list(item.case.tags),
+        "response_metadata": (response.metadata or None) if response is not None else None,
         "cached": cached,
         "attempts": attempts,
         "error": error,

@@ -166,10 +166,16 @@ CREATE TABLE pruned_runs (
 );
 """
 
+_RESULT_TAGS_METADATA = """
+ALTER TABLE results ADD COLUMN tags VARCHAR[];          -- the case's tags, for pass rates by tag
+ALTER TABLE results ADD COLUMN response_metadata JSON;  -- what the provider returned beside the output
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", _INITIAL),
     ("0002_cost", _COST),
     ("0003_pruned_runs", _PRUNED_RUNS),
+    ("0004_result_tags_metadata", _RESULT_TAGS_METADATA),
 ]
 
 
