@@ -161,7 +161,7 @@ SETTINGS = schema(
         "additionalProperties": False,
         "properties": {
             "version": {"const": 1, "description": "file format version"},
-            "project": {"type": "string", "description": "project name shown in reports"},
+            "project": {"type": "string", "description": "project name, shown in the monthly cost review"},
             "db": {"type": "string", "minLength": 1, "default": ".llmops/llmops.duckdb"},
             "defaults": {
                 "type": "object",
