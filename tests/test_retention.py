@@ -145,3 +145,11 @@ def test_traces_retention_is_refused_until_traces_exist(cli: Cli, project: Path)
         "($.retention.traces)"
     ]
     assert cli("-C", project, "retention", "apply").exit_code == 2
+
+
+def test_the_pruned_runs_column_list_matches_the_table(tmp_path: Path) -> None:
+    from llmopsctl.store.retention import PRUNED_COLUMNS
+
+    with Store.open(tmp_path / "db.duckdb") as store:
+        _, rows = store.query("DESCRIBE pruned_runs")
+    assert {row[0]: row[1] for row in rows} == PRUNED_COLUMNS
