@@ -165,10 +165,11 @@ def test_review_markdown_and_json(proj: Path) -> None:
     write(proj, [row("a", "0.5", at=datetime(2025, 3, 3)), row("b", "0.2", at=datetime(2025, 2, 3))])
     result = cost("review", "--month", "2025-03")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("# LLM cost review 2025-03")
+    assert result.stdout.startswith("# LLM cost review 2025-03 · support-triage\n")  # llmops.yaml `project`
     assert "| support-ai | $0.50 | $1.00 | 50.0% | $0.20 | +$0.30 (+150.0%) |" in result.stdout
     doc = json.loads(cost("review", "--month", "2025-03", "--format", "json").stdout)
     assert doc["totals"]["spend"] == "0.5" and doc["previous"]["spend"] == "0.2"
+    assert doc["project"] == "support-triage"
     assert cost("review", "--month", "03/2025").exit_code == 2
 
 

@@ -4,6 +4,7 @@ exception the function raises while answering a case stays an error of that case
 
 from __future__ import annotations
 
+import json
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
@@ -250,3 +251,30 @@ def test_an_exception_while_answering_stays_an_error_of_the_case(eval_project: M
     assert (data["passed"], data["errors"]) == (2, 1)
     (error,) = [r for r in results(root, data["run_id"]) if r["error"]]
     assert error["case_id"] == "q002" and "ValueError: boom" in error["error"]
+
+
+def test_the_metadata_a_python_model_returns_is_kept_with_its_result(eval_project: MakeProject) -> None:
+    source = textwrap.dedent(
+        """\
+        def answer(vars, case_id):
+            if case_id == "q002":
+                return vars["word"]  # no metadata
+            return {
+                "output": vars["word"],
+                "metadata": {"retrieved": ["doc-7", "doc-9"], "route": "faq", "score": 0.5},
+            }
+        """
+    )
+    models = [ModelDef("app", provider="python", model="app.py:answer")]
+    root = eval_project(cases=2, models=models, files={"app.py": source})
+    data = eval_json(root)
+    rows = {r["case_id"]: r for r in results(root, data["run_id"])}
+    assert json.loads(rows["q001"]["response_metadata"]) == {
+        "retrieved": ["doc-7", "doc-9"],
+        "route": "faq",
+        "score": 0.5,
+    }
+    assert rows["q002"]["response_metadata"] is None
+    shown = cli("-C", root, "runs", "show", data["run_id"], "--format", "json")
+    (first,) = [r for r in json.loads(shown.stdout)["results"] if r["case_id"] == "q001"]
+    assert first["response_metadata"]["route"] == "faq"

@@ -50,7 +50,7 @@ def test_runs_show_failed_gives_the_reasons(project: tuple[Path, str]) -> None:
     shown = cli("-C", root, "runs", "show", run_id, "--failed")
     assert shown.exit_code == 0, shown.output
     out = shown.stdout
-    assert f"run {run_id}" in out and "not in git" in out
+    assert f"run {run_id}" in out and "not in a git repository (no commit recorded)" in out
     assert "FAIL  ask/priced/golden/q002#0" in out
     assert "output: a wrong answer" in out and "equals: expected 'w-q002', got 'a wrong answer'" in out
     assert "ERROR [provider]" in out and "q003" in out and "HTTP 400" in out

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from typer.testing import Result
 
-from conftest import problem_lines
+from conftest import Cli, problem_lines
 
 Validate = Callable[..., Result]
 
@@ -149,6 +149,13 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
             "($.team)"
         ],
     ),
+    "unknown-team-on-a-dataset": (
+        {"datasets/teamed.yaml": "team: support\ncases:\n  - id: a\n    vars: {ticket: x}\n"},
+        [
+            "datasets/teamed.yaml:1:7: unknown team 'support'; did you mean 'support-ai'? "
+            "(teams in llmops.yaml) ($.team)"
+        ],
+    ),
     "case-lacks-variable-and-breaks-variables-schema": (
         {
             "prompts/two.yaml": TWO_VARS_PROMPT,
@@ -212,6 +219,68 @@ CASES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
         [
             "prompts/jinja.yaml:9:1: template syntax error: Encountered unknown tag 'endif'. "
             "($.messages[1].content)"
+        ],
+    ),
+    "duplicate-case-id-hides-no-other-problem": (
+        {
+            "suites/dups.yaml": "prompts: [ticket-triage]\nmodels: [keyword-baseline]\ndatasets: [dups]\n",
+            "datasets/dups.yaml": (
+                "cases:\n"
+                "  - id: same\n    vars: {ticket: a}\n"
+                "  - id: same\n"
+                "    vars: {tiket: b}\n"
+                "    assert:\n"
+                "      - type: containz\n"
+                "        value: x\n"
+                "  - id: other\n    vars: {ticket: c}\n    tgas: [x]\n"
+            ),
+        },
+        [
+            "datasets/dups.yaml:4:9: duplicate case id 'same' (first used on line 2) ($.cases[1].id)",
+            "datasets/dups.yaml:5:11: case 'same' does not fit the variables of prompt 'ticket-triage': "
+            "'ticket' is a required property ($.cases[1].vars)",
+            "datasets/dups.yaml:5:11: case 'same' lacks variable 'ticket' used by prompt 'ticket-triage' "
+            "(suite 'dups') ($.cases[1].vars)",
+            "datasets/dups.yaml:7:15: unknown assertion type 'containz'; did you mean 'contains'? "
+            "($.cases[1].assert[0].type)",
+            "datasets/dups.yaml:11:5: unknown key 'tgas' in $.cases[2]; did you mean 'tags'? "
+            "($.cases[2].tgas)",
+        ],
+    ),
+    "unknown-jinja-filters-and-tests": (
+        {
+            "prompts/jinja.yaml": (
+                "messages:\n"
+                "  - role: system\n"
+                "    content: |\n"
+                "      Answer in {{ lang | uper }}.\n"
+                "      {% if ticket is evn %}short{% endif %}\n"
+                "  - role: user\n"
+                '    content: "{{ ticket | trim | lenght }}"\n'
+            )
+        },
+        [
+            "prompts/jinja.yaml:4:1: unknown filter 'uper'; did you mean 'upper'? ($.messages[0].content)",
+            "prompts/jinja.yaml:5:1: unknown test 'evn'; did you mean 'even'? ($.messages[0].content)",
+            "prompts/jinja.yaml:7:1: unknown filter 'lenght'; did you mean 'length'? ($.messages[1].content)",
+        ],
+    ),
+    "jinja-problems-in-assertion-values": (
+        {
+            "suites/templated.yaml": (
+                "prompts: [ticket-triage]\n"
+                "models: [keyword-baseline]\n"
+                "datasets: [support-tickets]\n"
+                "assert:\n"
+                "  - type: equals\n"
+                "    value: '{{ expected | lowr }}'\n"
+                "  - type: contains\n"
+                "    value: '{{ expected }'\n"
+            )
+        },
+        [
+            "suites/templated.yaml:6:1: unknown filter 'lowr'; did you mean 'lower'? ($.assert[0].value)",
+            "suites/templated.yaml:8:1: template syntax error: unexpected '}' ($.assert[1].value)",
         ],
     ),
     "duplicate-case-ids": (
@@ -430,7 +499,8 @@ def test_json_format(project: Path, validate: Validate) -> None:
     ok = validate("--format", "json")
     assert ok.exit_code == 0, ok.output
     data = json.loads(ok.stdout)
-    assert set(data) == {"ok", "files", "errors", "hashes"}
+    assert set(data) == {"ok", "files", "errors", "notes", "hashes"}
+    assert data["notes"] == []
     assert data["ok"] is True
     assert data["files"] == 6
     assert data["errors"] == []
@@ -516,9 +586,48 @@ class TestPaths:
     def test_non_project_file_gets_the_secret_scan(self, project: Path, validate: Validate) -> None:
         write(project, {"notes.md": f"# Notes\n\nkey = {FAKE_OPENAI_KEY}\n"})
         assert failed(validate("notes.md")) == [
+            "notes.md: note: not a project file, not checked (beyond the scan for secrets)",
             "notes.md:3:7: this looks like an OpenAI API key: never commit secrets; "
-            "read them from an environment variable"
+            "read them from an environment variable",
         ]
+
+    def test_paths_that_are_not_project_files_are_named_in_notes(
+        self, project: Path, validate: Validate
+    ) -> None:
+        write(project, {"README.md": "# Evals\n", "docs/guide.yaml": "a: 1\n"})
+        result = validate("README.md", "docs/guide.yaml", "evals", "prompts/ticket-triage.yaml")
+        assert result.exit_code == 0, result.output
+        lines = problem_lines(result)
+        assert lines[:3] == [
+            "README.md: note: not a project file, not checked (beyond the scan for secrets)",
+            "docs/guide.yaml: note: not a project file, not checked (beyond the scan for secrets)",
+            "evals: note: not a project file, not checked (a directory: give its files, or no path for all)",
+        ]
+        assert lines[3].startswith("ok: ")
+        as_json = json.loads(validate("README.md", "-f", "json").stdout)
+        assert as_json["ok"] is True and as_json["errors"] == []
+        assert [(n["path"], n["code"]) for n in as_json["notes"]] == [("README.md", "note")]
+
+    def test_misplaced_files_under_project_folders_are_errors(
+        self, project: Path, validate: Validate
+    ) -> None:
+        prompt = (project / "prompts" / "ticket-triage.yaml").read_text()
+        write(
+            project,
+            {
+                "prompts/triage/v2.yaml": prompt,
+                "datasets/extra.json": "{}\n",
+                "models/NOTES.md": "how we pick models\n",
+            },
+        )
+        result = validate("prompts/triage/v2.yaml", "datasets/extra.json", "models/NOTES.md")
+        assert failed(result) == [
+            "models/NOTES.md: note: not a project file, not checked (beyond the scan for secrets)",
+            "datasets/extra.json: not loaded: datasets/ holds .yaml, .yml, .jsonl or .csv files",
+            "prompts/triage/v2.yaml: not loaded: prompts are read from prompts/<name>.yaml, "
+            "not from subfolders",
+        ]
+        assert result.stderr.strip() == "error: 2 problems in 2 file(s)"
 
 
 class TestHostileInput:
@@ -661,3 +770,17 @@ class TestHashes:
         yaml_path.unlink()
         write(project, {"datasets/support-tickets.jsonl": "".join(json.dumps(c) + "\n" for c in cases)})
         assert dataset_hash() == original
+
+
+def test_eval_refuses_an_unknown_filter_with_its_place_not_a_crash(project: Path, cli: Cli) -> None:
+    prompt = project / "prompts" / "ticket-triage.yaml"
+    text = prompt.read_text()
+    prompt.write_text(text.replace("Ticket: {{ ticket }}", "Ticket: {{ ticket | uper }}"))
+    line = text.splitlines().index('    content: "Ticket: {{ ticket }}"') + 1
+    result = cli("-C", project, "eval")
+    assert result.exit_code == 2, result.output
+    assert (
+        f"prompts/ticket-triage.yaml:{line}:1: unknown filter 'uper'; did you mean 'upper'? "
+        "($.messages[1].content)" in result.stderr
+    )
+    assert "bug" not in result.stderr

@@ -25,6 +25,12 @@ DURATION = {
 }
 PROB = {"type": "number", "minimum": 0, "maximum": 1}
 
+
+def unsupported(why: str) -> dict[str, Any]:
+    """A key that is reserved for a feature that does not exist yet: any value is an error saying so."""
+    return {"not": {}, "description": f"not supported yet: {why}"}
+
+
 # The built-in assertion types (llmopsctl.scorers.registry.BUILTINS; a test keeps the two in step). `type`
 # stays a free string so plugin types (entry point group `llmopsctl.scorers`) validate too.
 ASSERTION_TYPES = [
@@ -98,6 +104,12 @@ ASSERTION: dict[str, Any] = {
             "description": "what to compare with (a Jinja2 template over the case vars and `expected`)"
         },
         "weight": {"type": "number", "minimum": 0, "default": 1},
+        "required": {
+            "type": "boolean",
+            "default": False,
+            "description": "the case fails when this assertion fails, whatever its weighted score or "
+            "threshold (a safety check that no weight can outweigh)",
+        },
         "metric": {"type": "string", "description": "aggregate this assertion's score as a named metric"},
         "threshold": {
             "type": "number",
@@ -149,7 +161,7 @@ SETTINGS = schema(
         "additionalProperties": False,
         "properties": {
             "version": {"const": 1, "description": "file format version"},
-            "project": {"type": "string", "description": "project name shown in reports"},
+            "project": {"type": "string", "description": "project name, shown in the monthly cost review"},
             "db": {"type": "string", "minLength": 1, "default": ".llmops/llmops.duckdb"},
             "defaults": {
                 "type": "object",
@@ -213,16 +225,36 @@ SETTINGS = schema(
             },
             "retention": {
                 "type": "object",
+                "description": "how long stored data is kept: `llmopsctl retention apply` deletes the rest",
                 "additionalProperties": False,
-                "properties": {"results": DURATION, "traces": DURATION, "cache": DURATION},
+                "properties": {
+                    "results": {
+                        **DURATION,
+                        "description": "runs older than this are deleted with their results, scores and "
+                        "judge calls (and recorded in pruned_runs); a duration such as 90d, or `never`",
+                    },
+                    "cache": {
+                        **DURATION,
+                        "description": "cached responses older than this are deleted, and none is served "
+                        "past it; a duration such as 30d, or `never`",
+                    },
+                    "traces": unsupported("llmopsctl stores no traces (remove it)"),
+                },
             },
             "environments": {
                 "type": "object",
                 "additionalProperties": {
                     "type": "object",
+                    "additionalProperties": False,
                     "properties": {
                         "description": {"type": "string"},
-                        "models": {"type": "object", "additionalProperties": NAME},
+                        "models": {
+                            "type": "object",
+                            "description": "models to use in this environment: the suite's model name -> "
+                            "the name of the model file to call instead (models/<name>.yaml)",
+                            "propertyNames": NAME,
+                            "additionalProperties": NAME,
+                        },
                     },
                 },
             },

@@ -80,6 +80,7 @@ def _register() -> None:
     from llmopsctl.cli import data as data_cmd
     from llmopsctl.cli import eval as eval_cmd
     from llmopsctl.cli import init as init_cmd
+    from llmopsctl.cli import retention as retention_cmd
     from llmopsctl.cli import runs as runs_cmd
     from llmopsctl.cli import schema as schema_cmd
     from llmopsctl.cli import validate as validate_cmd
@@ -95,6 +96,7 @@ def _register() -> None:
     app.command("diff")(compare_cmd.diff)
     app.command("gate")(compare_cmd.gate)
     app.add_typer(cost_cmd.cost_app, name="cost")
+    app.add_typer(retention_cmd.retention_app, name="retention")
 
 
 _register()

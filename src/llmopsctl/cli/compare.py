@@ -41,7 +41,10 @@ def _pairs(values: list[str]) -> dict[str, str]:
 def baseline_update(
     suites: list[str] = typer.Argument(None, help="Suites (default: all with a run)."),
     run: str = typer.Option(
-        None, "--run", help="The run to take (default: the suite's latest complete run of all its cases)."
+        None,
+        "--run",
+        help="The run to take, or `latest` for the newest run (default: each suite's latest complete run "
+        "of all its cases).",
     ),
     partial: bool = typer.Option(
         False,
@@ -92,7 +95,10 @@ def diff(
         "baseline", "--base", help="`baseline` (the working tree's file), a git ref, or a run id."
     ),
     head: str = typer.Option(
-        None, "--head", help="Run to compare (default: each suite's latest run).", metavar="RUN_ID"
+        None,
+        "--head",
+        help="Run to compare, or `latest` for the newest run (default: each suite's latest run).",
+        metavar="RUN_ID",
     ),
     pair: list[str] = typer.Option(
         [], "--pair", help="Pair a renamed prompt or model: OLD=NEW (repeatable)."

@@ -30,7 +30,12 @@ def sql(
     limit: int = typer.Option(None, "--limit", "-n", min=1, help="At most N rows."),
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
 ) -> None:
-    """Run a read-only SQL query on the results database (tables: runs, results, scores, cache)."""
+    """Run a read-only SQL query on the results database.
+
+    Tables: runs (one per eval run), results (one per graded call), scores (one per assertion of a result),
+    judge_calls (calls of model-graded assertions), cache (cached responses), budget_events (budget alerts
+    sent), pruned_runs (runs deleted by `retention apply`). `DESCRIBE results` lists a table's columns.
+    """
     from llmopsctl.report.format import jsonable
 
     project = open_project(strict=False)

@@ -46,7 +46,9 @@ def eval_command(
         False, "--record", help="Record responses to .llmops/cassettes/<suite>.jsonl."
     ),
     replay: bool = typer.Option(False, "--replay", help="Answer from the recorded cassettes; no network."),
-    resume: str = typer.Option(None, "--resume", help="Finish an interrupted run.", metavar="RUN_ID"),
+    resume: str = typer.Option(
+        None, "--resume", help="Finish an interrupted run (`latest`: the newest run).", metavar="RUN_ID"
+    ),
     max_cost: float = typer.Option(
         None,
         "--max-cost",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -69,43 +69,69 @@ def list_runs(
 
 @runs_app.command("show")
 def show_run(
-    run_id: str = typer.Argument(..., help="The run id (see `runs list`)."),
+    run_id: str = typer.Argument(..., help="The run id (see `runs list`), or `latest` for the newest run."),
     failed: bool = typer.Option(False, "--failed", help="Only failed cases and errors."),
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f"),
 ) -> None:
     """A run's provenance and its results, with the reason of every failed assertion."""
     from llmopsctl.report.format import jsonable
-    from llmopsctl.report.terminal import console, summary_table
+    from llmopsctl.report.terminal import console, summary_table, tag_table
+    from llmopsctl.store.breakdown import pass_rates_by_tag
+    from llmopsctl.store.runref import resolve_run_ref
 
     project = open_project(strict=False)
     with open_store(project, db, read_only=True) as store:
+        run_id = resolve_run_ref(store, run_id)
         run = store.get_run(run_id)
         if run is None:
-            raise UsageError(f"no run {run_id!r}", hint="`llmopsctl runs list` shows the runs")
+            _no_run(run_id, store.pruned_run(run_id))
         results = store.results_for_run(run_id, failed_only=failed)
         summary = store.summary(run_id)
+        by_tag = pass_rates_by_tag(store, run_id)
     if fmt is TextOrJson.json:
-        typer.echo(json.dumps(jsonable({"run": run, "results": results}), indent=2, sort_keys=True))
+        document = {"run": run, "results": results, "by_tag": by_tag}
+        typer.echo(json.dumps(jsonable(document), indent=2, sort_keys=True))
         return
     out = console()
     out.print(_provenance(run), markup=False)
     out.print(summary_table(run["suite"], run_id, summary))
+    if by_tag:
+        out.print(tag_table(by_tag))
     for result in results:
         out.print(_result_line(result), markup=False)
 
 
+def _no_run(run_id: str, pruned: dict[str, Any] | None) -> NoReturn:
+    if pruned is None:
+        raise UsageError(f"no run {run_id!r}", hint="`llmopsctl runs list` shows the runs")
+    raise UsageError(
+        f"run {run_id!r} (suite {pruned['suite']}, started {pruned['started_at']:%Y-%m-%d %H:%M} UTC) was "
+        f"deleted on {pruned['pruned_at']:%Y-%m-%d %H:%M} UTC by `retention apply` "
+        f"(retention.results {pruned['retention']}) with its {pruned['results']} results",
+        hint="`llmopsctl runs list` shows the runs kept",
+    )
+
+
 def _provenance(run: dict[str, Any]) -> str:
-    commit = run.get("git_sha") or "not in git"
-    if run.get("git_dirty"):
-        commit += " (uncommitted changes)"
+    if run.get("git_sha"):
+        git = f"git {run['git_sha']}" + (" (uncommitted changes)" if run.get("git_dirty") else "")
+        git += f" on {run.get('git_branch') or 'a detached HEAD'}"
+    elif run.get("git_branch"):
+        git = f"git: no commit yet on {run['git_branch']} (no commit recorded)"
+    else:
+        git = "not in a git repository (no commit recorded)"
     hashes = run.get("hashes") or {}
     parts = [
         f"run {run['id']} · suite {run['suite']} · {run['status']}",
         f"started {run.get('started_at')} · finished {run.get('finished_at') or '-'}"
         f" · llmopsctl {run.get('tool_version')}",
-        f"git {commit} on {run.get('git_branch') or '-'} · ci {run.get('ci') or 'no'}",
+        f"{git} · ci {run.get('ci') or 'no'}",
     ]
+    args = run.get("args") or {}
+    if args.get("environment"):
+        swaps = ", ".join(f"{a} -> {b}" for a, b in sorted((args.get("model_substitutes") or {}).items()))
+        parts.append(f"environment {args['environment']}" + (f" · models: {swaps}" if swaps else ""))
     for kind in ("prompts", "models", "datasets"):
         items = ", ".join(f"{name}@{digest[:8]}" for name, digest in sorted((hashes.get(kind) or {}).items()))
         parts.append(f"{kind}: {items or '-'}")

@@ -42,6 +42,7 @@ def validate(
                     "ok": not diagnostics,
                     "files": files,
                     "errors": [d.to_dict() for d in diagnostics],
+                    "notes": [d.to_dict() for d in project.notes],
                     "hashes": _hashes(project),
                 },
                 indent=2,
@@ -49,6 +50,8 @@ def validate(
             )
         )
     else:
+        for note in sorted(project.notes, key=lambda d: d.sort_key()):
+            typer.echo(f"{note.path}: note: {note.message}")
         for diag in diagnostics:
             typer.echo(diag.format())
     if diagnostics:

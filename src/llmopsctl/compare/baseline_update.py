@@ -12,6 +12,7 @@ from llmopsctl.engine.plan import select_suites
 from llmopsctl.errors import UsageError
 from llmopsctl.project.model import Project
 from llmopsctl.store import Store
+from llmopsctl.store.runref import resolve_run_ref
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,9 @@ def baseline_runs(
 
 
 def _given_run(store: Store, run: str, partial: bool) -> tuple[str, str]:
-    """The run `--run` names; unless partial, it must be complete and cover all of its suite."""
+    """The run `--run` names (`latest`: the newest run); unless partial, it must be complete and cover all
+    of its suite."""
+    run = resolve_run_ref(store, run)
     run_row = store.get_run(run)
     if run_row is None:
         raise UsageError(f"no run {run!r}", hint="`llmopsctl runs list` shows the runs")

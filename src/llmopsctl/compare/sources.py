@@ -13,6 +13,7 @@ from llmopsctl.engine.plan import select_suites
 from llmopsctl.errors import UsageError
 from llmopsctl.project.model import Project
 from llmopsctl.store import Store
+from llmopsctl.store.runref import resolve_run_ref
 
 WORKTREE = "baseline"
 
@@ -69,10 +70,10 @@ def latest_caseset(store: Store, suite: str) -> CaseSet:
 
 
 def head_casesets(project: Project, store: Store, suites: Sequence[str], head: str | None) -> list[CaseSet]:
-    """The head sides of `diff`: run `head`, else each named suite's latest run (see latest_caseset); with
-    no names, every suite that has a run."""
+    """The head sides of `diff`: run `head` (`latest`: the newest run), else each named suite's latest
+    run (see latest_caseset); with no names, every suite that has a run."""
     if head:
-        return [run_caseset(store, head)]
+        return [run_caseset(store, resolve_run_ref(store, head))]
     heads = [
         latest_caseset(store, suite.name)
         for suite in select_suites(project, list(suites))

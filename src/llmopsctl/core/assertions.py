@@ -12,12 +12,14 @@ EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 class Assertion(NamedTuple):
     """One assertion. `value` is as written (a template, a list of assertions for assert-set, ...);
-    `config` holds the type's options; `threshold`, when written, is the pass threshold. A named tuple:
+    `config` holds the type's options; `threshold`, when written, is the pass threshold. A `required`
+    assertion that fails fails its case (or assert-set), whatever the weighted score. A named tuple:
     immutable like the other records, and quick to build (datasets hold one per case, often more)."""
 
     type: str
     value: Any = None
     weight: float = 1.0
+    required: bool = False
     metric: str | None = None
     threshold: float | None = None
     description: str | None = None
@@ -40,6 +42,7 @@ class Assertion(NamedTuple):
             str(get("type", "")),
             get("value"),
             weight if type(weight) in _NUMBERS else 1,
+            get("required") is True,
             metric if type(metric) is str else None,
             _threshold(get("threshold")),
             description if type(description) is str else None,

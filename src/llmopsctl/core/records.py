@@ -62,6 +62,8 @@ class ResultRecord:
     owner: str | None = None
     source: str | None = None  # eval | replay
     environment: str | None = None
+    tags: Sequence[str] | None = None  # the case's tags
+    response_metadata: Mapping[str, Any] | None = None  # JSON: what the provider returned beside the output
 
     @property
     def id(self) -> str:

@@ -51,6 +51,9 @@ class Budget:
 
 @dataclass(frozen=True)
 class Environment:
+    """A place runs are made in (dev, ci, ...): recorded with each result; `models` maps a suite's model
+    name to the model called instead in this environment."""
+
     name: str
     description: str | None = None
     models: Mapping[str, str] = field(default_factory=dict)
@@ -58,11 +61,18 @@ class Environment:
 
 @dataclass(frozen=True)
 class Retention:
-    """How long stored data is kept, in seconds (None: forever)."""
+    """How long stored data is kept, in seconds (None: forever); `retention apply` deletes what is older.
+
+    The written forms (e.g. `90d`) are kept for messages."""
 
     results_s: int | None = None
-    traces_s: int | None = None
     cache_s: int | None = None
+    results: str | None = None
+    cache: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.results_s is None and self.cache_s is None
 
 
 @dataclass(frozen=True)

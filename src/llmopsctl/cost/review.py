@@ -66,6 +66,7 @@ def monthly_review(store: Store, settings: Settings, month: datetime) -> dict[st
         )
     teams.sort(key=lambda t: (-t["spend"], str(t["team"])))
     return {
+        "project": settings.project,
         "month": f"{start:%Y-%m}",
         "previous_month": f"{prev_start:%Y-%m}",
         "totals": this,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,10 +103,22 @@ def select_cases(dataset: Dataset, filters: Filters) -> list[Case]:
     return cases
 
 
-def _pick(names: Sequence[str], wanted: tuple[str, ...], what: str, suite: str) -> list[str]:
+def _pick(
+    names: Sequence[str],
+    wanted: tuple[str, ...],
+    what: str,
+    suite: str,
+    also: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The names matching a pattern of `wanted` (all when none), or whose name in `also` does."""
     if not wanted:
         return list(names)
-    chosen = [n for n in names if any(fnmatch.fnmatchcase(n, w) for w in wanted)]
+    others = also or {}
+    chosen = [
+        n
+        for n in names
+        if any(fnmatch.fnmatchcase(n, w) or fnmatch.fnmatchcase(others.get(n, n), w) for w in wanted)
+    ]
     if not chosen:
         raise UsageError(
             f"suite {suite!r} has no {what} matching {', '.join(wanted)} (it has: {', '.join(names)})"
@@ -138,9 +150,15 @@ class Plan:
                             yield WorkItem(self.suite, prompt, model, dataset, case, r, key, f"{key}#{r}")
 
 
-def plan_suite(project: Project, suite: Suite, filters: Filters) -> Plan:
+def plan_suite(
+    project: Project, suite: Suite, filters: Filters, substitutes: Mapping[str, str] | None = None
+) -> Plan:
+    """The suite's items under `filters`; `substitutes` maps a suite's model name to the model called
+    instead (an environment's `models` in llmops.yaml). --model matches either name."""
     prompts = [project.prompts[n] for n in _pick(suite.prompts, filters.prompts, "prompt", suite.name)]
-    models = [project.models[n] for n in _pick(suite.models, filters.models, "model", suite.name)]
+    subs = substitutes or {}
+    names = _pick(suite.models, filters.models, "model", suite.name, also=subs)
+    models = [project.models[n] for n in dict.fromkeys(subs.get(n, n) for n in names)]
     datasets = [(project.datasets[n], select_cases(project.datasets[n], filters)) for n in suite.datasets]
     repeat = filters.repeat or suite.repeat or project.settings.defaults.repeat
     return Plan(suite, prompts, models, datasets, repeat)

@@ -109,6 +109,8 @@ def result_record(
         owner=owner,
         source=source,
         environment=environment,
+        tags=list(item.case.tags),
+        response_metadata=(response.metadata or None) if response is not None else None,
         cached=outcome.cached,
         attempts=outcome.attempts,
         error=outcome.error,

@@ -10,6 +10,7 @@ from llmopsctl.engine.plan import Filters, Plan, select_suites
 from llmopsctl.errors import UsageError
 from llmopsctl.project.model import Project
 from llmopsctl.store import Store
+from llmopsctl.store.runref import resolve_run_ref
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,9 @@ class Resume:
 
 
 def find_resume(project: Project, store: Store, run_id: str) -> Resume:
-    """The run `run_id` and its suite, for `eval --resume`; a usage error when either is unknown."""
-    run = store.get_run(run_id)
+    """The run `run_id` (`latest`: the newest run) and its suite, for `eval --resume`; a usage error when
+    either is unknown."""
+    run = store.get_run(resolve_run_ref(store, run_id))
     if run is None:
         raise UsageError(f"no run {run_id!r} in the results database", hint="see `llmopsctl runs list`")
     (suite,) = select_suites(project, [run["suite"]])

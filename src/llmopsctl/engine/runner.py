@@ -18,8 +18,8 @@ from llmopsctl.core.definitions import ModelConfig, Suite
 from llmopsctl.core.format import money
 from llmopsctl.core.records import RunRecord
 from llmopsctl.core.secrets import redact, secret_env_values
-from llmopsctl.core.suggest import did_you_mean
 from llmopsctl.cost.estimate import CostEstimate
+from llmopsctl.engine.environments import model_substitutes, run_environment
 from llmopsctl.engine.execute import Executor
 from llmopsctl.engine.limits import ModelLimits
 from llmopsctl.engine.model_runtime import ModelRuntime
@@ -243,17 +243,19 @@ def run_suite(
         raise UsageError(f"run {resume.run_id} is of suite {resume.suite.name!r}, not {suite.name!r}")
     filters = resume.filters if resume is not None else request.filters
     done = store.done_item_keys(resume.run_id) if resume is not None else set()
-    plan = plan_suite(project, suite, filters)
+    environment = run_environment(project.settings, request.environment, resume)
+    substitutes = model_substitutes(project.settings, suite, environment)
+    plan = plan_suite(project, suite, filters, substitutes)
     if resume is not None:
         resume.check_unchanged(plan)
     cassette: Cassette | None = None
     if request.replay or request.record:
         cassette = Cassette(cassette_path(project, suite.name))
     runtimes, secrets = build_runtimes(project, plan, cassette if request.replay else None)
-    options = _options(project, request, cassette, secrets)
+    options = _options(project, request, cassette, secrets, environment)
     if resume is None:
         run_id = new_run_id()
-        store.create_run(_run_record(project, suite, run_id, plan, filters, request))
+        store.create_run(_run_record(project, run_id, plan, filters, request, substitutes))
     else:
         run_id = resume.run_id
     executor = Executor(run_id, store, runtimes, options, on_progress)
@@ -271,7 +273,11 @@ def run_suite(
 
 
 def _options(
-    project: Project, request: RunRequest, cassette: Cassette | None, secrets: list[str]
+    project: Project,
+    request: RunRequest,
+    cassette: Cassette | None,
+    secrets: list[str],
+    environment: str | None,
 ) -> RunOptions:
     """The run's options from the request, the suite and llmops.yaml (and the run a resume finishes)."""
     defaults = project.settings.defaults
@@ -280,15 +286,22 @@ def _options(
     return RunOptions(
         concurrency=request.concurrency or request.suite.concurrency or defaults.concurrency,
         use_cache=use_cache and not request.replay,
-        cache_ttl_s=defaults.cache_ttl_s,
+        cache_ttl_s=_cache_ttl(defaults.cache_ttl_s, project.settings.retention.cache_s),
         backoff_s=defaults.backoff_s,
         cassette=cassette if request.record else None,
         secrets=secrets,
         max_cost=_cap(request, request.suite),
         root=str(project.root),
-        environment=_environment(project, request),
+        environment=environment,
         fresh=resume is None,
     )
+
+
+def _cache_ttl(ttl_s: int | None, retention_s: int | None) -> int | None:
+    """How long a cached answer is served: `defaults.cache_ttl`, and never past `retention.cache`."""
+    if ttl_s is None or retention_s is None:
+        return retention_s if ttl_s is None else ttl_s
+    return min(ttl_s, retention_s)
 
 
 def _check_estimate(
@@ -338,20 +351,6 @@ def _execute_run(executor: Executor, todo: Iterable[WorkItem], total: int) -> tu
     return status, progress
 
 
-def _environment(project: Project, request: RunRequest) -> str | None:
-    """The run's environment: --env, else the one a resumed run started with; checked against llmops.yaml."""
-    name = request.environment
-    if name is None and request.resume is not None:
-        name = request.resume.environment
-    declared = project.settings.environments
-    if name is not None and declared and name not in declared:
-        raise UsageError(
-            f"unknown environment {name!r}{did_you_mean(name, list(declared))} "
-            f"(environments in llmops.yaml: {', '.join(declared)})"
-        )
-    return name
-
-
 def _cap(request: RunRequest, suite: Suite) -> Decimal | None:
     if request.max_cost is not None:
         return request.max_cost
@@ -367,8 +366,14 @@ async def _execute(executor: Executor, todo: Any, total: int, runtimes: dict[str
 
 
 def _run_record(
-    project: Project, suite: Suite, run_id: str, plan: Plan, filters: Filters, req: RunRequest
+    project: Project,
+    run_id: str,
+    plan: Plan,
+    filters: Filters,
+    req: RunRequest,
+    substitutes: dict[str, str],
 ) -> RunRecord:
+    suite = plan.suite
     git = gitio.state(project.root)
     return RunRecord(
         id=run_id,
@@ -392,6 +397,7 @@ def _run_record(
             "replay": req.replay,
             "record": req.record,
             "environment": req.environment,
+            "model_substitutes": substitutes,  # the environment's models: suite's name -> model called
         },
         planned=plan.size,
     )

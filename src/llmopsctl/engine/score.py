@@ -67,4 +67,6 @@ async def evaluate(suite: Suite, case: Case, ctx: ScoreContext) -> CaseVerdict:
     threshold = case.threshold if case.threshold is not None else suite.threshold
     parts = [(r.value or 0.0, r.weight, bool(r.passed)) for r in verdict.rows]
     verdict.score, verdict.passed = weighted(parts, threshold)
+    if any(a.required and not r.passed for a, r in zip(assertions, verdict.rows, strict=True)):
+        verdict.passed = False  # a required assertion is never outweighed
     return verdict

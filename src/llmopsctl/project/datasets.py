@@ -174,7 +174,7 @@ def _tags_ok(tags: list[Any]) -> bool:
     return all(type(t) is str and t for t in tags) and len(set(tags)) == len(tags)
 
 
-_ASSERT_KEYS = {"type", "value", "weight", "metric", "threshold", "description", "config"}
+_ASSERT_KEYS = {"type", "value", "weight", "required", "metric", "threshold", "description", "config"}
 
 
 def _assertion_ok(assertion: dict[str, Any]) -> bool:
@@ -186,6 +186,8 @@ def _assertion_ok(assertion: dict[str, Any]) -> bool:
         return False
     threshold = assertion.get("threshold", 0)
     if type(threshold) is not int and type(threshold) is not float:
+        return False
+    if type(assertion.get("required", False)) is not bool:
         return False
     for key in ("metric", "description"):
         if key in assertion and type(assertion[key]) is not str:
@@ -240,8 +242,10 @@ def build_cases(
                     "duplicate",
                 )
             )
-            continue
-        seen[case_id] = index
+            # Still built, so the checks across files report this case's other problems too; the
+            # dataset has a problem, so no command runs it.
+        else:
+            seen[case_id] = index
         case = _case(case_id, index, raw, share)
         hasher.add(_written(case_id, raw, case))
         cases.append(case)

@@ -183,25 +183,63 @@ def load_project(root: Path, only: Iterable[Path] | None = None) -> Project:
     project = Project(root=root, settings=_settings(settings_file))
     paths, odd = discover(root)
     loader.diags.extend(odd)
+    selected = paths
     if only is not None:
         only = list(only)
-        selected = _closure(root, paths, only, loader)
-        for path in only:  # files pre-commit passes that are not project files still get the secret scan
-            if path.is_file() and kind_of(root, path.resolve()) is None:
-                try:
-                    loader.scan_secrets(loader.rel(path.resolve()), read_text(path))
-                except SourceError:
-                    pass
-        project.focus = {loader.rel(p) for kind in selected for p in selected[kind]} | {SETTINGS_FILE}
-        project.focus |= {loader.rel(p.resolve()) for p in only}
-    else:
-        selected = paths
+        for path in only:
+            if kind_of(root, path.resolve()) is None:
+                _not_a_project_file(root, path, loader, project)
+        # llmops.yaml's teams, budgets and environments concern every file: with it, all are checked
+        if not any(kind_of(root, path.resolve()) == "llmops" for path in only):
+            selected = _closure(root, paths, only, loader)
+            project.focus = {loader.rel(p) for kind in selected for p in selected[kind]} | {SETTINGS_FILE}
+            project.focus |= {loader.rel(p.resolve()) for p in only}
     for kind in ("prompt", "model", "suite", "dataset"):
         _build_kind(project, kind, selected[kind], loader)
     project.files = loader.files
     project.diagnostics = loader.diags
     project.present = {kind: {p.stem for p in found} for kind, found in paths.items()}
     return project
+
+
+def _not_a_project_file(root: Path, path: Path, loader: _Loader, project: Project) -> None:
+    """A path given to check that is not a project file: under prompts/, models/, datasets/ or suites/ a
+    data file is a misplaced one (an error: it would not be loaded); anything else is named in a note.
+    Files still get the secret scan (pre-commit passes every file it is configured to)."""
+    rel = loader.rel(path.resolve())
+    if path.is_file():
+        try:
+            loader.scan_secrets(rel, read_text(path))
+        except SourceError:
+            pass
+    misplaced = _misplaced(root, path) if path.is_file() else None
+    if misplaced is not None:
+        loader.diags.append(Diagnostic(rel, 0, 0, f"not loaded: {misplaced}", code="misplaced"))
+        return
+    if path.is_dir():
+        message = "not a project file, not checked (a directory: give its files, or no path for all)"
+    else:
+        message = "not a project file, not checked (beyond the scan for secrets)"
+    project.notes.append(Diagnostic(rel, 0, 0, message, code="note"))
+
+
+MISPLACED_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".csv")
+
+
+def _misplaced(root: Path, path: Path) -> str | None:
+    """Why a data file under a project directory is not loaded; None for any other path."""
+    try:
+        parts = path.resolve().relative_to(root).parts
+    except ValueError:
+        return None
+    kinds = {dirname: kind for kind, dirname in KIND_DIRS.items()}
+    if len(parts) < 2 or parts[0] not in kinds or not parts[-1].lower().endswith(MISPLACED_SUFFIXES):
+        return None
+    kind, dirname = kinds[parts[0]], parts[0]
+    if len(parts) > 2:
+        return f"{dirname} are read from {dirname}/<name>{SUFFIXES[kind][0]}, not from subfolders"
+    *first, last = SUFFIXES[kind]
+    return f"{dirname}/ holds {', '.join(first)} or {last} files"
 
 
 def _build_kind(project: Project, kind: str, paths: list[Path], loader: _Loader) -> None:

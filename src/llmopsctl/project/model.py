@@ -41,6 +41,7 @@ class Project:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     present: dict[str, set[str]] = field(default_factory=dict)  # names of the files found, by kind
     focus: set[str] | None = None  # the files whose problems are reported (None: all of them)
+    notes: list[Diagnostic] = field(default_factory=list)  # about paths given to check, not problems
 
     @property
     def db_path(self) -> Path:

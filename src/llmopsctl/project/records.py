@@ -68,13 +68,13 @@ def settings(path: Path | None, raw: Raw) -> Settings:
         teams=_teams(raw.get("teams")),
         budgets=budgets(raw.get("budgets")),
         environments={
-            str(name): Environment(str(name), text(env, "description"), _map(env, "models"))
+            str(name): Environment(
+                str(name), text(env, "description"), {str(k): str(v) for k, v in _map(env, "models").items()}
+            )
             for name, env in _map(raw, "environments").items()
             if isinstance(env, Mapping)
         },
-        retention=Retention(
-            **{f"{k}_s": _duration(_map(raw, "retention"), k) for k in ("results", "traces", "cache")}
-        ),
+        retention=_retention(_map(raw, "retention")),
         gate=GateThresholds.from_mapping(_map(raw, "gate")),
     )
 
@@ -91,6 +91,19 @@ def _teams(raw: Any) -> tuple[Team, ...] | None:
 
 def _duration(raw: Raw, key: str) -> int | None:
     return parse_duration(raw[key]) if key in raw else None
+
+
+def _retention(raw: Raw) -> Retention:
+    def written(key: str) -> str | None:
+        value = raw.get(key)
+        return f"{value}s" if isinstance(value, int) else text(raw, key)
+
+    return Retention(
+        results_s=_duration(raw, "results"),
+        cache_s=_duration(raw, "cache"),
+        results=written("results"),
+        cache=written("cache"),
+    )
 
 
 def _defaults(raw: Raw) -> Defaults:

@@ -122,6 +122,10 @@ def _convert(error: ValidationError, source: Source | None, rel: str, base: Json
     if validator in ("minItems", "minLength") and not error.instance:
         yield diag("must not be empty", path)
         return
+    if validator == "not" and error.validator_value == {} and path:
+        # a key reserved for a later feature (see `unsupported` in tools/build_schemas.py)
+        yield diag(f"{path[-1]!r} is {schema.get('description', 'not supported')}", path, key=True)
+        return
     if validator == "uniqueItems":
         yield diag("has duplicate entries", path)
         return

@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from llmopsctl.core.definitions import Message
+from llmopsctl.core.suggest import did_you_mean
 from llmopsctl.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -22,10 +23,14 @@ if TYPE_CHECKING:
 
 
 class TemplateProblem(Exception):
-    def __init__(self, message: str, lineno: int = 1) -> None:
+    """What is wrong with a template (the first problem), and `problems`: every problem found, as
+    (message, line in the template)."""
+
+    def __init__(self, message: str, lineno: int = 1, problems: list[tuple[str, int]] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.lineno = lineno
+        self.problems = problems or [(message, lineno)]
 
 
 @cache
@@ -44,16 +49,28 @@ def _tojson(value: Any, indent: int | None = None) -> str:
 
 
 def variables_of(text: str) -> set[str]:
-    """Names a template reads from its context; raises TemplateProblem on a syntax error."""
+    """Names a template reads from its context; raises TemplateProblem on a syntax error or an unknown
+    filter or test (which Jinja only finds when it compiles the template)."""
     # lazy: plain templates render without Jinja2 (see the fast paths above)
-    from jinja2 import TemplateSyntaxError, meta
+    from jinja2 import TemplateSyntaxError, meta, nodes
 
     env = environment()
     try:
         ast = env.parse(text)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"template syntax error: {exc.message}", exc.lineno or 1) from None
-    return set(meta.find_undeclared_variables(ast)) - set(env.globals)
+    unknown: list[tuple[str, int]] = []
+    for node in ast.find_all((nodes.Filter, nodes.Test)):
+        kind, known = ("filter", env.filters) if isinstance(node, nodes.Filter) else ("test", env.tests)
+        if node.name not in known:
+            hint = did_you_mean(node.name, sorted(known))
+            unknown.append((f"unknown {kind} {node.name!r}{hint}", node.lineno or 1))
+    if unknown:
+        raise TemplateProblem(*unknown[0], problems=unknown)
+    try:
+        return set(meta.find_undeclared_variables(ast)) - set(env.globals)
+    except TemplateSyntaxError as exc:  # anything else found while compiling
+        raise TemplateProblem(f"template error: {exc.message}", exc.lineno or 1) from None
 
 
 @cache

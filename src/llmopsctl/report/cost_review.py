@@ -44,7 +44,10 @@ def _overview(review: dict[str, Any]) -> list[str]:
         cell("cost_per_pass", this["cost_per_pass"]),
         cell("cost_per_pass", prev["cost_per_pass"]),
     )
-    out = [f"# LLM cost review {review['month']}", "", line, ""]
+    title = f"# LLM cost review {review['month']}" + (
+        f" · {review['project']}" if review.get("project") else ""
+    )
+    out = [title, "", line, ""]
     out += [
         f"- calls: {this['calls']} ({prev['calls']} in {before}), "
         f"of which {this['cached_calls']} answered from the cache ({rate(this.get('cache_hit_rate'))})",

@@ -117,6 +117,22 @@ def summary_table(suite: str, run_id: str, rows: list[dict[str, Any]]) -> Table:
     return table
 
 
+def tag_table(rows: list[dict[str, Any]]) -> Table:
+    """Pass rates by case tag (store.breakdown.pass_rates_by_tag)."""
+    table = Table(title="by tag", title_justify="left")
+    for column in ("tag", "pass rate", "passed", "failed", "errors"):
+        table.add_column(column, justify="left" if column == "tag" else "right")
+    for row in rows:
+        table.add_row(
+            row["tag"],
+            pct(row["passed"], row["passed"] + row["failed"]),
+            str(row["passed"]),
+            str(row["failed"]),
+            str(row["errors"]),
+        )
+    return table
+
+
 def print_table(head: list[str], body: list[list[str]]) -> None:
     """A table of text cells on stdout."""
     table = Table()

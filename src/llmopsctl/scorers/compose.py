@@ -4,7 +4,7 @@
 through the registry; a sub-assertion without `value` whose type compares with a value gets the case's
 `expected`. Nothing is rendered again (a sub-assertion's `value` is used as written). The set passes when
 the weighted score reaches `threshold` (config or the assertion's), else when every sub-assertion with a
-weight above 0 passes.
+weight above 0 passes; a sub-assertion with `required: true` that fails fails the set either way.
 
 The type scores and checks its members through the registry that holds it, so the registry declares it
 with `declare(resolve, run)`, handing over its own look-up and scoring functions.
@@ -35,6 +35,7 @@ def sub_assertions(value: Any) -> list[dict[str, Any]]:
 
 async def assert_set(ctx: ScoreContext, value: Any, config: dict[str, Any], run_assertion: Run) -> Score:
     rows: list[tuple[str, float, Score]] = []
+    required_failed: list[str] = []
     for i, assertion in enumerate(sub_assertions(value)):
         type_name = str(assertion["type"])
         weight = to_number(assertion.get("weight", 1), f"`weight` of assertion {i} ({type_name})")
@@ -45,12 +46,17 @@ async def assert_set(ctx: ScoreContext, value: Any, config: dict[str, Any], run_
         except ScorerError as exc:
             raise ScorerError(f"[{i}] {type_name}: {exc}") from None
         rows.append((type_name, weight, score))
+        if assertion.get("required") is True and not score.passed:
+            required_failed.append(type_name)
     failed = [f"{name} ({score.reason})" for name, weight, score in rows if not score.passed and weight > 0]
     threshold = None
     if config.get("threshold") is not None:
         threshold = to_number(config["threshold"], "`threshold`")
     mean, passed = weighted([(score.value, weight, score.passed) for _, weight, score in rows], threshold)
-    if threshold is not None:
+    passed = passed and not required_failed
+    if required_failed:
+        how = f"weighted score {mean:.3f}, but required {', '.join(required_failed)} failed"
+    elif threshold is not None:
         how = f"weighted score {mean:.3f} {'>=' if passed else '<'} threshold {threshold:g}"
     else:
         how = f"weighted score {mean:.3f}, {len(rows) - len(failed)} of {len(rows)} passed"
@@ -81,6 +87,10 @@ def check_assert_set(assertion: Assertion, env: CheckEnv, resolve: Resolve) -> l
         weight = sub.get("weight", 1)
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
             problems.append((("value", i, "weight"), f"`weight` must be a number >= 0, got {weight!r}"))
+        if not isinstance(sub.get("required", False), bool):
+            problems.append(
+                (("value", i, "required"), f"`required` must be true or false, got {sub['required']!r}")
+            )
         member = Assertion.from_mapping(sub)
         problems += [(("value", i, *where), message) for where, message in declared.problems(member, env)]
     return problems

@@ -150,9 +150,32 @@ CREATE TABLE budget_events (
 );
 """
 
+_PRUNED_RUNS = """
+-- Runs deleted by `llmopsctl retention apply` (llmops.yaml `retention.results`), with what went with them.
+CREATE TABLE pruned_runs (
+    run_id VARCHAR PRIMARY KEY,
+    suite VARCHAR,
+    status VARCHAR,
+    started_at TIMESTAMP,
+    git_sha VARCHAR,
+    results INTEGER,
+    scores INTEGER,
+    judge_calls INTEGER,
+    retention VARCHAR,         -- the retention applied, as written in llmops.yaml (e.g. 90d)
+    pruned_at TIMESTAMP
+);
+"""
+
+_RESULT_TAGS_METADATA = """
+ALTER TABLE results ADD COLUMN tags VARCHAR[];          -- the case's tags, for pass rates by tag
+ALTER TABLE results ADD COLUMN response_metadata JSON;  -- what the provider returned beside the output
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", _INITIAL),
     ("0002_cost", _COST),
+    ("0003_pruned_runs", _PRUNED_RUNS),
+    ("0004_result_tags_metadata", _RESULT_TAGS_METADATA),
 ]
 
 

@@ -94,6 +94,9 @@ RESULT_COLUMNS: dict[str, str] = {
     "owner": "VARCHAR",
     "source": "VARCHAR",
     "environment": "VARCHAR",
+    # 0004_result_tags_metadata
+    "tags": "VARCHAR[]",
+    "response_metadata": "JSON",
 }
 
 SCORE_COLUMNS: dict[str, str] = {
@@ -188,6 +191,7 @@ _ENCODERS: dict[str, Callable[[Any], Any]] = {
     "BIGINT": _enc_int,
     "DOUBLE": float,
     "DECIMAL(20,10)": _enc_decimal,
+    "VARCHAR[]": lambda value: [_enc_varchar(v) for v in value],
 }
 
 

@@ -24,6 +24,7 @@ from llmopsctl.store import migrations
 from llmopsctl.store import queries as q
 from llmopsctl.store.cache import CacheEntry as CacheEntry
 from llmopsctl.store.cache import CacheMixin
+from llmopsctl.store.retention import RetentionMixin
 
 if TYPE_CHECKING:
     from duckdb import DuckDBPyConnection
@@ -33,10 +34,11 @@ _RESULT_JSON = q.json_columns(q.RESULT_COLUMNS)
 _MERGE_ALIAS = "llmopsctl_merge_src"
 
 
-class Store(CacheMixin):
+class Store(CacheMixin, RetentionMixin):
     """An open results database. Create with `Store.open(path)`; close with `close()` or `with`.
 
-    The response cache methods (`cache_*`) come from CacheMixin (cache.py).
+    The response cache methods (`cache_*`) come from CacheMixin (cache.py), the retention methods
+    (`prune_runs`, `cache_prune`, `pruned_run`) from RetentionMixin (retention.py).
     """
 
     def __init__(self, con: DuckDBPyConnection, path: Path, read_only: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from llmopsctl.providers.registry import provider_names
 from llmopsctl.scorers.base import CheckEnv, ScorerError
 from llmopsctl.scorers.registry import resolve
 from llmopsctl.userfunc import MODEL_ARGUMENTS, static_problem
+from llmopsctl.validate.settings import settings_problems
 from llmopsctl.validate.variables import quick_fit, variables_validator
 
 MAX_CASE_ERRORS = 20  # per (dataset, prompt) pairing; the rest are summed up in one line
@@ -57,6 +59,9 @@ def run_checks(project: Project) -> list[Diagnostic]:
     _check_assertions(ctx)
     _check_models(ctx)
     _check_teams(ctx)
+    if project.settings.path is not None:
+        for at, message, key in settings_problems(project):
+            ctx.add(project.settings.path, at, message, "reference", key=key)
     return ctx.out
 
 
@@ -64,25 +69,25 @@ def _prompt_variables(ctx: _Ctx, prompt: Prompt) -> set[str] | None:
     """Variables the prompt's templates use; None when a template does not parse (reported here)."""
     names: set[str] = set()
     ok = True
-    loaded = ctx.file(prompt.path)
     for i, message in enumerate(prompt.messages):
         try:
             names |= variables_of(message.content)
         except TemplateProblem as exc:
             ok = False
-            at: JsonPath = ("messages", i, "content")
-            start = loaded.source.value_line_offset(at) if loaded and loaded.source else 1
-            ctx.out.append(
-                Diagnostic(
-                    ctx.project.rel(prompt.path),
-                    start + exc.lineno - 1,
-                    1,
-                    exc.message,
-                    format_json_path(at),
-                    "template",
-                )
-            )
+            _template_problems(ctx, prompt.path, ("messages", i, "content"), exc)
     return names if ok else None
+
+
+def _template_problems(ctx: _Ctx, path: Path, at: JsonPath, exc: TemplateProblem) -> None:
+    """Each problem of the template at `at` in the file, on its own line of the file."""
+    loaded = ctx.file(path)
+    start = loaded.source.value_line_offset(at) if loaded and loaded.source else 1
+    for message, lineno in exc.problems:
+        ctx.out.append(
+            Diagnostic(
+                ctx.project.rel(path), start + lineno - 1, 1, message, format_json_path(at), "template"
+            )
+        )
 
 
 def _check_suites(ctx: _Ctx, variables: dict[str, set[str] | None]) -> None:
@@ -180,6 +185,10 @@ def _check_assertions(ctx: _Ctx) -> None:
             continue
         if spec.needs_value and assertion.value is None and expected is None and not from_suite:
             ctx.add(path, at, f"{type_name!r} needs a `value`, or an `expected` on the case", "assertion")
+        problem = _value_template_problem(assertion.value)
+        if problem is not None:
+            _template_problems(ctx, path, (*at, "value"), problem)
+            continue  # the type's check would judge the template's text
         for where, message in _assertion_problems(spec, assertion, env):
             ctx.add(path, (*at, *where), message, "assertion")
     for suite in ctx.project.suites.values():
@@ -200,6 +209,23 @@ def _check_assertions(ctx: _Ctx) -> None:
                         related=(ctx.project.rel(suite.path),),
                     )
                     break
+
+
+@lru_cache(maxsize=1024)
+def _template_problem(text: str) -> TemplateProblem | None:
+    try:
+        variables_of(text)
+    except TemplateProblem as exc:
+        return exc
+    return None
+
+
+def _value_template_problem(value: Any) -> TemplateProblem | None:
+    """What is wrong with an assertion's `value` when it is a template (rendered for each case at run time:
+    a syntax error or an unknown filter would fail every case)."""
+    if isinstance(value, str) and ("{{" in value or "{%" in value):
+        return _template_problem(value)
+    return None
 
 
 def _check_env(ctx: _Ctx) -> Any:
@@ -276,7 +302,11 @@ def _check_teams(ctx: _Ctx) -> None:
     if teams is None:
         return
     names = sorted({t.name for t in teams})
-    items: list[Prompt | Suite] = [*ctx.project.prompts.values(), *ctx.project.suites.values()]
+    items: list[Prompt | Suite | Dataset] = [
+        *ctx.project.prompts.values(),
+        *ctx.project.suites.values(),
+        *ctx.project.datasets.values(),
+    ]
     for item in items:
         team = item.team
         if team is not None and team not in names:
