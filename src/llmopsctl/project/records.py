@@ -10,6 +10,7 @@ from typing import Any
 from llmopsctl.core.assertions import Assertion
 from llmopsctl.core.definitions import Limits, Message, ModelConfig, Pricing, Prompt, Suite
 from llmopsctl.core.durations import parse_duration
+from llmopsctl.core.hashing import answer_hash
 from llmopsctl.core.settings import (
     DEFAULT_ALERTS,
     DEFAULT_DB,
@@ -147,6 +148,7 @@ def prompt(name: str, path: Path, digest: str, raw: Raw) -> Prompt:
         name=name,
         path=path,
         hash=digest,
+        answer_hash=answer_hash("prompt", raw),
         messages=tuple(
             Message(str(m.get("role", "")), str(m.get("content", "")), text(m, "name"))
             for m in raw.get("messages") or ()
@@ -170,6 +172,7 @@ def model(name: str, path: Path, digest: str, raw: Raw) -> ModelConfig:
         name=name,
         path=path,
         hash=digest,
+        answer_hash=answer_hash("model", raw),
         provider=str(raw["provider"]),
         model=str(raw["model"]),
         description=text(raw, "description"),
@@ -191,6 +194,7 @@ def suite(name: str, path: Path, digest: str, raw: Raw) -> Suite:
         name=name,
         path=path,
         hash=digest,
+        answer_hash=answer_hash("suite", raw),
         prompts=names(raw, "prompts"),
         models=names(raw, "models"),
         datasets=names(raw, "datasets"),

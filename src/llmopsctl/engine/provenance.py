@@ -1,0 +1,133 @@
+"""The content hashes a run records of the files it was made from, and what changed between two records.
+
+A run's `hashes` hold, per kind, each file's hash of its whole content (provenance) and, under `answers`,
+the hash that leaves out its runtime settings (core.hashing.RUNTIME_KEYS): a timeout, retries, rate limits,
+a cost cap or gate thresholds. `eval --resume` compares the answer hashes, so editing runtime settings does
+not stop a run from being finished; baselines and diffs name what changed with both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from llmopsctl.core.assertions import Assertion
+from llmopsctl.core.definitions import ModelConfig, Suite
+from llmopsctl.engine.plan import Plan
+from llmopsctl.project.model import Project
+
+KINDS = ("prompts", "models", "datasets")
+
+
+def judge_models(suite: Suite, plan: Plan) -> set[str]:
+    """Model names that the assertions of the plan's cases grade with (`config.model`)."""
+    names: set[str] = set()
+
+    def visit(assertions: Iterable[Assertion]) -> None:
+        for assertion in assertions:
+            model = assertion.config.get("model")
+            if isinstance(model, str):
+                names.add(model)
+            if assertion.type == "assert-set":
+                visit(assertion.members())
+
+    visit(suite.asserts)
+    for _, cases in plan.datasets:
+        for case in cases:
+            visit(case.asserts)
+    return names
+
+
+def _models(project: Project, plan: Plan) -> list[ModelConfig]:
+    """The plan's models and the judge or embedding models its assertions use."""
+    models = {m.name: m for m in plan.models}
+    for name in sorted(judge_models(plan.suite, plan)):
+        if name in project.models:
+            models.setdefault(name, project.models[name])
+    return list(models.values())
+
+
+def run_hashes(project: Project, plan: Plan) -> dict[str, Any]:
+    """What a run records of its files: {prompts, models, datasets: {name: hash}, answers: {prompts,
+    models: {name: answer hash}, suite: answer hash}}; `models` includes the judges."""
+    models = _models(project, plan)
+    return {
+        "prompts": {p.name: p.hash for p in plan.prompts},
+        "models": {m.name: m.hash for m in models},
+        "datasets": {d.name: d.hash for d, _ in plan.datasets},
+        "answers": {
+            "prompts": {p.name: p.answer_hash for p in plan.prompts},
+            "models": {m.name: m.answer_hash for m in models},
+            "suite": plan.suite.answer_hash,
+        },
+    }
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """A file whose hash differs between two records: kind (prompt, model, dataset, suite), name, and how:
+    `changed`, `runtime settings only` (its answer hash is the same), `added` or `removed`."""
+
+    kind: str
+    name: str
+    how: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}" + ("" if self.how == "changed" else f" ({self.how})")
+
+
+def _answers(hashes: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
+    answers = hashes.get("answers")
+    if not isinstance(answers, Mapping):
+        return {}
+    if kind == "suites":
+        suite = answers.get("suite")
+        return {"": suite} if suite else {}
+    found = answers.get(kind)
+    return found if isinstance(found, Mapping) else {}
+
+
+def _full(hashes: Mapping[str, Any], kind: str, suite_hash: str | None) -> Mapping[str, Any]:
+    if kind == "suites":
+        return {"": suite_hash} if suite_hash else {}
+    found = hashes.get(kind)
+    return found if isinstance(found, Mapping) else {}
+
+
+def file_changes(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    *,
+    old_suite: str | None = None,
+    new_suite: str | None = None,
+    suite_name: str = "",
+) -> list[FileChange]:
+    """The files whose hashes differ between the records `old` and `new` (run `hashes`, with the suites'
+    own hashes apart); a name recorded on one side only is added or removed. A record without answer
+    hashes (older runs) tells no runtime-only edit from another."""
+    out: list[FileChange] = []
+    for kind in (*KINDS, "suites"):
+        full_old, full_new = _full(old, kind, old_suite), _full(new, kind, new_suite)
+        answers_old, answers_new = _answers(old, kind), _answers(new, kind)
+        for name in sorted(set(full_old) | set(full_new)):
+            label = name or suite_name
+            if name not in full_new:
+                out.append(FileChange(kind[:-1], label, "removed"))
+            elif name not in full_old:
+                out.append(FileChange(kind[:-1], label, "added"))
+            elif full_old[name] != full_new[name]:
+                same = name in answers_old and answers_old.get(name) == answers_new.get(name)
+                out.append(FileChange(kind[:-1], label, "runtime settings only" if same else "changed"))
+    return out
+
+
+def answer_changes(
+    recorded: Mapping[str, Any], now: Mapping[str, Any], *, recorded_suite: str | None, suite: Suite
+) -> list[FileChange]:
+    """The files of `now` (run_hashes) whose answers may differ from those `recorded` by a run: those
+    present on both sides and not changed in runtime settings only."""
+    changes = file_changes(
+        recorded, now, old_suite=recorded_suite, new_suite=suite.hash, suite_name=suite.name
+    )
+    return [c for c in changes if c.how == "changed"]
