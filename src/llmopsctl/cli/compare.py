@@ -151,6 +151,9 @@ def gate(
     if not selection.suites:
         typer.echo(f"no suite is affected by changes since {selection.changed_since}; nothing to gate")
         return
+    for name, reasons in selection.reasons.items():
+        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        typer.echo(f"gating {name}: {reasons[0]}{more}", err=True)
     overrides = GateThresholds(
         min_pass_rate=min_pass_rate,
         max_regressions=max_regressions,
