@@ -331,7 +331,7 @@ def test_judge_lists_every_failing_reason() -> None:
     regressed = ", ".join(f"p/m/d/c{i:02d}" for i in range(10))
     assert verdict.reasons[0] == f"10 regressed case(s), more than max_regressions=0: {regressed}"
     assert verdict.reasons[1:4] == [
-        "pass rate 45.6% is below min_pass_rate=90%",  # (8 + 2/3) / 19 paired cases
+        "pass rate 45.6% of 19 case(s) is below min_pass_rate=90%",  # (8 + 2/3) / 19 completed cases
         "pass rate fell from 100.0% to 45.6%, significant at 0.05 "
         "(exact McNemar p=0.00195, 10 lost, 0 gained)",
         "mean score fell by 0.544, more than max_score_drop=0.1, permutation p=0.000977",
@@ -414,6 +414,36 @@ def test_reports_name_the_regressed_cases_and_junit_counts_the_gate() -> None:
         failure is not None
         and failure.get("message") == "regressed: passed 100% of repeats in the base, 0% now"
     )
+
+
+def test_junit_fails_exactly_when_the_gate_does_and_claims_no_gate_without_a_verdict() -> None:
+    base = caseset(case("a", [True]), case("b", [True]))
+    result = diff(base, caseset(case("a", [False]), case("b", [True])))
+    tolerant = gate_verdict(result, GateThresholds(max_regressions=1))
+    root = ET.fromstring(render_junit([(result, tolerant)]))
+    assert (root.get("tests"), root.get("failures")) == ("3", "0")
+    assert root.find(".//failure") is None
+    out = root.findtext(".//testcase[@name='p/m/d/a']/system-out") or ""
+    assert out.startswith("regressed, within the gate's thresholds: passed 100% of repeats")
+    bare = ET.fromstring(render_junit([(result, None)]))
+    assert [tc.get("name") for tc in bare.iter("testcase")] == ["p/m/d/a", "p/m/d/b"]
+    assert (bare.get("tests"), bare.get("failures")) == ("2", "1")
+
+
+def test_gate_reasons_and_notes_format_a_missing_p_value_as_a_dash() -> None:
+    base = [case(f"c{i}", [True], scores=[1.0]) for i in range(4)]
+    head = [case(f"c{i}", [i > 0], scores=[0.0 if i == 0 else 1.0]) for i in range(4)]
+    result = diff(caseset(*base), caseset(*head))
+    result.aggregate.mcnemar_p = None
+    result.aggregate.score_p = None
+    strict = gate_verdict(result, GateThresholds(significance=0.05, max_score_drop=0.1))
+    assert strict.notes == [
+        "pass rate fell 100.0% -> 75.0%, not significant (p=-)",
+        "mean score fell by 0.250 but not significantly (p=-)",
+    ]
+    lax = gate_verdict(result, GateThresholds(max_score_drop=0.1))
+    assert lax.reasons == ["mean score fell by 0.250, more than max_score_drop=0.1"]
+    assert "p=-" in render_text(result, strict) and "p=-" in render_markdown(result, strict)
 
 
 def test_wilson_interval_agrees_with_the_formula() -> None:

@@ -104,13 +104,13 @@ def diff(
 ) -> None:
     """Compare runs with a baseline case by case: regressions, improvements, flaky cases, and whether it is
     noise."""
-    from llmopsctl.compare.runner import DiffRequest, run_diff
+    from llmopsctl.compare.runner import DiffRequest, diff_verdict, run_diff
 
     project = open_project(strict=False)
     request = DiffRequest(suites=tuple(suites or ()), base=base, head=head, pairs=_pairs(pair))
     with open_store(project, db, read_only=True) as store:
         results = run_diff(project, store, request)
-    _emit([(result, None) for result in results], fmt, junit, full)
+    _emit([(result, diff_verdict(project, result)) for result in results], fmt, junit, full)
 
 
 def gate(

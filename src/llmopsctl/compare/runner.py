@@ -36,6 +36,20 @@ def run_diff(project: Project, store: Store, request: DiffRequest) -> list[DiffR
     ]
 
 
+def suite_thresholds(project: Project, suite: str, overrides: GateThresholds | None = None) -> GateThresholds:
+    """The thresholds a suite's gate applies: llmops.yaml < the suite's `gate` < `overrides`, or the
+    built-in defaults when none of them sets any (a suite no longer in the project: llmops.yaml's)."""
+    found = project.suites.get(suite)
+    own = found.gate if found is not None else GateThresholds()
+    return merge_thresholds(project.settings.gate, own, overrides or GateThresholds())
+
+
+def diff_verdict(project: Project, result: DiffResult) -> GateVerdict:
+    """The verdict `gate` would give the same comparison with the configured thresholds, for `diff` to
+    report (not enforced: diff exits 0 whatever it is)."""
+    return gate_verdict(result, suite_thresholds(project, result.suite), enforced=False)
+
+
 @dataclass(frozen=True)
 class GateRequest:
     suites: Sequence[Suite]  # see compare.affected.select_gate_suites
@@ -121,5 +135,5 @@ def _gate_suite(
         if on_end is not None:
             on_end(suite.name)
     result = diff(base_set, run_caseset(store, run.run_id), pairs=dict(request.pairs))
-    thresholds = merge_thresholds(project.settings.gate, suite.gate, request.overrides)
+    thresholds = suite_thresholds(project, suite.name, request.overrides)
     return SuiteGate(run.run_id, result, gate_verdict(result, thresholds))
