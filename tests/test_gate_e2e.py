@@ -110,7 +110,7 @@ def test_a_swapped_model_fails_the_gate_naming_its_regressions(baselined: Baseli
         "2 regressed case(s), more than max_regressions=0: ask/bot/items/c03, ask/bot/items/c07"
         in result.stdout
     )
-    assert "was: (not kept in baseline files)" in result.stdout and "now: nope" in result.stdout
+    assert "was: CHERRY.\n            now: nope" in result.stdout  # c03: the baseline keeps its output
     assert swapped.read_text(encoding="utf-8").startswith("earlier step\n### ❌ llmopsctl: suite `main`")
 
 

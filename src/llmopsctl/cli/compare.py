@@ -48,6 +48,13 @@ def baseline_update(
         "--partial",
         help="Accept a run that is incomplete or covers part of the suite (a shard, a sample).",
     ),
+    output_chars: int = typer.Option(
+        None,
+        "--output-chars",
+        min=0,
+        help="Keep this many characters of each case's output (default: llmops.yaml's baseline.output_chars, "
+        "else 500; 0: none).",
+    ),
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
 ) -> None:
     """Write .llmops/baselines/<suite>.json from a run, in a stable format that reviews well in a PR."""
@@ -56,7 +63,15 @@ def baseline_update(
     project = open_project(strict=False)
     with open_store(project, db, read_only=True) as store:
         for suite, run_id in baseline_runs(project, store, suites or [], run, partial=partial):
-            typer.echo(_written(project, write_baseline(project, store, suite, run_id)))
+            written = write_baseline(project, store, suite, run_id, output_chars=output_chars)
+            typer.echo(_written(project, written))
+            if written.stale:
+                typer.echo(
+                    f"warning: run {run_id} was made from files that differ from the working tree's: "
+                    f"{'; '.join(map(str, written.stale))}. The baseline records that run's results; "
+                    f"run `llmopsctl eval {suite}` for a baseline of the files as they are now",
+                    err=True,
+                )
 
 
 def _written(project: Project, written: BaselineWrite) -> str:
@@ -102,8 +117,8 @@ def diff(
     full: bool = typer.Option(False, "--full", help="Show outputs of regressions in full."),
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
 ) -> None:
-    """Compare runs with a baseline case by case: regressions, improvements, flaky cases, and whether it is
-    noise."""
+    """Compare runs with a baseline case by case: regressions, improvements, flaky cases, whether it is
+    noise, and the verdict the configured gate thresholds give (reported; diff exits 0 all the same)."""
     from llmopsctl.compare.runner import DiffRequest, diff_verdict, run_diff
 
     project = open_project(strict=False)

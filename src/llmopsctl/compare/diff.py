@@ -8,6 +8,7 @@ from typing import Any
 
 from llmopsctl.compare import stats
 from llmopsctl.compare.caseset import CaseSet, CaseStats
+from llmopsctl.engine.provenance import FileChange, file_changes
 
 STATUSES = ("regressed", "improved", "flaky", "error", "new", "removed", "unchanged")
 
@@ -89,6 +90,7 @@ class DiffResult:
     head: CaseSet
     cases: list[CaseDiff]
     aggregate: Aggregate
+    changes: list[FileChange] | None = None  # files whose hashes differ; None: a side recorded none
 
     def by_status(self, status: str) -> list[CaseDiff]:
         return [c for c in self.cases if c.status == status]
@@ -133,7 +135,24 @@ def diff(base: CaseSet, head: CaseSet, *, pairs: dict[str, str] | None = None, s
     for key in keys:
         status, reason = classify(base_cases.get(key), head.cases.get(key))
         cases.append(CaseDiff(key, status, base_cases.get(key), head.cases.get(key), reason))
-    return DiffResult(head.suite or base.suite, base, head, cases, _aggregate(cases, base, head, seed))
+    suite = head.suite or base.suite
+    return DiffResult(
+        suite, base, head, cases, _aggregate(cases, base, head, seed), _changes(base, head, suite)
+    )
+
+
+def _changes(base: CaseSet, head: CaseSet, suite: str) -> list[FileChange] | None:
+    """The prompt, model, dataset and suite files whose recorded hashes differ between the two sides."""
+    old, new = base.run.get("hashes"), head.run.get("hashes")
+    if not old or not new:
+        return None
+    return file_changes(
+        old,
+        new,
+        old_suite=base.run.get("suite_hash") or old.get("suite"),
+        new_suite=head.run.get("suite_hash") or new.get("suite"),
+        suite_name=suite,
+    )
 
 
 def _aggregate(cases: list[CaseDiff], base: CaseSet, head: CaseSet, seed: int) -> Aggregate:

@@ -9,7 +9,7 @@ not stop a run from being finished; baselines and diffs name what changed with b
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from llmopsctl.core.assertions import Assertion
@@ -66,15 +66,32 @@ def run_hashes(project: Project, plan: Plan) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class FileChange:
-    """A file whose hash differs between two records: kind (prompt, model, dataset, suite), name, and how:
-    `changed`, `runtime settings only` (its answer hash is the same), `added` or `removed`."""
+    """A file whose hash differs between two records: kind (prompt, model, dataset, suite), name, how
+    (`changed`; `runtime settings only`: its answer hash is the same; `only in the base`, `only in the
+    head`: recorded on one side) and, when known, its path in the project."""
 
     kind: str
     name: str
     how: str
+    path: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.name}" + ("" if self.how == "changed" else f" ({self.how})")
+        where = f" ({self.path})" if self.path else ""
+        return f"{self.kind} {self.name}{where}" + ("" if self.how == "changed" else f": {self.how}")
+
+
+def with_paths(project: Project, changes: Iterable[FileChange]) -> list[FileChange]:
+    """`changes`, each with the project path of its file when the project still has it."""
+    records: dict[str, Mapping[str, Any]] = {
+        "prompt": project.prompts,
+        "model": project.models,
+        "dataset": project.datasets,
+        "suite": project.suites,
+    }
+    return [
+        replace(c, path=project.rel(records[c.kind][c.name].path)) if c.name in records.get(c.kind, {}) else c
+        for c in changes
+    ]
 
 
 def _answers(hashes: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
@@ -103,9 +120,9 @@ def file_changes(
     new_suite: str | None = None,
     suite_name: str = "",
 ) -> list[FileChange]:
-    """The files whose hashes differ between the records `old` and `new` (run `hashes`, with the suites'
-    own hashes apart); a name recorded on one side only is added or removed. A record without answer
-    hashes (older runs) tells no runtime-only edit from another."""
+    """The files whose hashes differ between the records `old` (the base) and `new` (the head): run
+    `hashes`, with the suites' own hashes apart. A record without answer hashes (an older run) tells no
+    runtime-only edit from another."""
     out: list[FileChange] = []
     for kind in (*KINDS, "suites"):
         full_old, full_new = _full(old, kind, old_suite), _full(new, kind, new_suite)
@@ -113,9 +130,9 @@ def file_changes(
         for name in sorted(set(full_old) | set(full_new)):
             label = name or suite_name
             if name not in full_new:
-                out.append(FileChange(kind[:-1], label, "removed"))
+                out.append(FileChange(kind[:-1], label, "only in the base"))
             elif name not in full_old:
-                out.append(FileChange(kind[:-1], label, "added"))
+                out.append(FileChange(kind[:-1], label, "only in the head"))
             elif full_old[name] != full_new[name]:
                 same = name in answers_old and answers_old.get(name) == answers_new.get(name)
                 out.append(FileChange(kind[:-1], label, "runtime settings only" if same else "changed"))

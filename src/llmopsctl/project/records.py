@@ -14,6 +14,8 @@ from llmopsctl.core.hashing import answer_hash
 from llmopsctl.core.settings import (
     DEFAULT_ALERTS,
     DEFAULT_DB,
+    DEFAULT_OUTPUT_CHARS,
+    BaselineSettings,
     Budget,
     Defaults,
     Environment,
@@ -77,7 +79,13 @@ def settings(path: Path | None, raw: Raw) -> Settings:
             **{f"{k}_s": _duration(_map(raw, "retention"), k) for k in ("results", "traces", "cache")}
         ),
         gate=GateThresholds.from_mapping(_map(raw, "gate")),
+        baseline=_baseline(_map(raw, "baseline")),
     )
+
+
+def _baseline(raw: Raw) -> BaselineSettings:
+    chars = _int(raw, "output_chars")
+    return BaselineSettings(DEFAULT_OUTPUT_CHARS if chars is None else chars)
 
 
 def _teams(raw: Any) -> tuple[Team, ...] | None:

@@ -44,7 +44,10 @@ def summary_lines(result: DiffResult) -> list[tuple[str, str]]:
     """(label, value) of each figure; every label says what the figure is computed over."""
     a = result.aggregate
     counts = result.counts()
-    lines = [
+    lines = []
+    if result.changes is not None:
+        lines.append(("files changed", "; ".join(map(str, result.changes)) or "none"))
+    lines += [
         (
             "cases",
             ", ".join(f"{counts[s]} {s}" for s in (*SHOWN_STATUSES, "unchanged") if counts[s]) or "none",
@@ -104,9 +107,12 @@ def _truncate(text: str | None, full: bool) -> str:
 def _case_outputs(case: CaseDiff, full: bool) -> tuple[str, str]:
     base = case.base
     if base is not None and base.output is None and base.output_hash is not None:
-        old = "(not kept in baseline files)"  # they record a hash of the output, not the output
+        # Made with baseline.output_chars 0, or before baseline files kept outputs: only a hash is there.
+        old = "(not kept in the baseline file)"
     else:
         old = _truncate(base.output if base else None, full)
+        if base is not None and base.output is not None and base.output_truncated:
+            old += f" [the baseline file keeps its first {len(base.output)} characters]"
     return (old, _truncate(case.head.output if case.head else None, full))
 
 
@@ -239,6 +245,9 @@ def to_json(result: DiffResult, verdict: GateVerdict | None) -> dict[str, Any]:
             "base": result.base.label,
             "head": result.head.label,
             "counts": result.counts(),
+            "changed_files": None
+            if result.changes is None
+            else [{"kind": c.kind, "name": c.name, "how": c.how, "path": c.path} for c in result.changes],
             "aggregate": {k: v for k, v in vars(a).items()} | {"cost_increase_pct": a.cost_increase_pct},
             "cases": [
                 {
