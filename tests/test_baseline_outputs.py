@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from gate_helpers import (
+    MODELS_PY,
     SETTINGS,
     baseline_file,
     branch,
@@ -100,6 +101,11 @@ def test_the_diff_header_names_the_files_that_changed_since_the_base(tmp_path: P
     branch(repo, "timeout", {"models/bot.yaml": model_yaml("good") + "timeout_s: 5\n"})
     text = ok(run(root, "gate", "--base", "main")).stdout
     assert "model bot (models/bot.yaml): runtime settings only" in text
+    # A python model's code (its module and what that imports) is named apart from its model file.
+    repo.git.checkout("main")
+    branch(repo, "code", {"app/models.py": MODELS_PY.replace('{"c03", "c07"}', '{"c03"}')})
+    text = ok(run(root, "gate", "--base", "main")).stdout
+    assert "files changed" in text and "python code of model bot (app/models.py and what it imports)" in text
     repo.git.checkout("main")
     md = ok(run(root, "gate", "--base", "main", "--format", "md")).stdout
     assert "| files changed | none |" in md

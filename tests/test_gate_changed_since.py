@@ -32,25 +32,25 @@ from llmopsctl.scorers import custom as custom_scorer
 ALL = ["judged", "main", "schema", "scored"]
 
 FILES = {
-    "checks/__init__.py": "",
-    "checks/normalise.py": "def norm(text):\n    return text.strip()\n",
-    "checks/scoring.py": (
-        "from checks.normalise import norm\n\n\ndef exact(output, expected):\n"
+    "scoring_checks/__init__.py": "",
+    "scoring_checks/normalise.py": "def norm(text):\n    return text.strip()\n",
+    "scoring_checks/scoring.py": (
+        "from scoring_checks.normalise import norm\n\n\ndef exact(output, expected):\n"
         "    return norm(output) == norm(expected)\n"
     ),
-    "app/fmt.py": "def shout(word):\n    return word.upper() + '.'\n",
-    "app/extra.py": (
-        "import json\n\nfrom app.fmt import shout\n\n\ndef as_json(vars):\n"
+    "jsonapp/fmt.py": "def shout(word):\n    return word.upper() + '.'\n",
+    "jsonapp/extra.py": (
+        "import json\n\nfrom jsonapp.fmt import shout\n\n\ndef as_json(vars):\n"
         "    return json.dumps({'answer': shout(vars['text'])})\n"
     ),
     "app/judge.py": 'def grade(messages):\n    return \'{"score": 1, "reason": "fine"}\'\n',
     "app/words.txt": "apple banana\n",
     "schemas/answer.json": '{"type": "object", "required": ["answer"]}\n',
-    "models/jsonbot.yaml": model_yaml("as_json", module="app/extra.py"),
+    "models/jsonbot.yaml": model_yaml("as_json", module="jsonapp/extra.py"),
     "models/judge.yaml": model_yaml("grade", module="app/judge.py"),
     "prompts/unused.yaml": prompt_yaml(),
     "suites/scored.yaml": suite_yaml().replace(
-        "  - type: equals\n", "  - type: python\n    value: checks/scoring.py:exact\n"
+        "  - type: equals\n", "  - type: python\n    value: scoring_checks/scoring.py:exact\n"
     ),
     "suites/schema.yaml": suite_yaml(model="jsonbot").replace(
         "  - type: equals\n", "  - type: json-schema\n    value: schemas/answer.json\n"
@@ -96,18 +96,20 @@ def gated(repo: git.Repo, name: str, files: dict[str, str]) -> tuple[list[str], 
 
 
 def test_what_assertions_and_models_name_counts_with_what_their_code_imports(repo: git.Repo) -> None:
-    # The module a python scorer imports (checks/scoring.py -> checks/normalise.py).
+    # The module a python scorer imports (scoring_checks/scoring.py -> scoring_checks/normalise.py).
     suites, why = gated(
-        repo, "scorer", {"checks/normalise.py": "def norm(text):\n    return text.strip()  #\n"}
+        repo, "scorer", {"scoring_checks/normalise.py": "def norm(text):\n    return text.strip()  #\n"}
     )
     assert suites == ["scored"]
-    assert "gating scored: checks/normalise.py changed (an assertion of suite scored" in why
+    assert "gating scored: scoring_checks/normalise.py changed (an assertion of suite scored" in why
     # A JSON Schema file of a json-schema assertion.
     schema = '{"type": "object", "required": ["answer"], "description": "an answer"}\n'
     assert gated(repo, "schema", {"schemas/answer.json": schema})[0] == ["schema"]
-    # A module the python model imports from the project (app/extra.py -> app/fmt.py).
-    suites, why = gated(repo, "helper", {"app/fmt.py": "def shout(word):\n    return f'{word.upper()}.'\n"})
-    assert suites == ["schema"] and "gating schema: app/fmt.py changed (model jsonbot)" in why
+    # A module the python model imports from the project (jsonapp/extra.py -> jsonapp/fmt.py).
+    suites, why = gated(
+        repo, "helper", {"jsonapp/fmt.py": "def shout(word):\n    return f'{word.upper()}.'\n"}
+    )
+    assert suites == ["schema"] and "gating schema: jsonapp/fmt.py changed (model jsonbot)" in why
     # The judge model's source, and its model file.
     judge = FILES["app/judge.py"].replace("fine", "good")
     assert gated(repo, "judge-code", {"app/judge.py": judge})[0] == ["judged"]

@@ -10,7 +10,7 @@ from typing import Any
 from llmopsctl.compare.baseline import baseline_path, dumps, same_results, to_document
 from llmopsctl.compare.sources import latest_full_run, run_caseset, subset_of
 from llmopsctl.engine.plan import select_suites
-from llmopsctl.engine.provenance import FileChange, file_changes, with_paths
+from llmopsctl.engine.provenance import FileChange, code_hashes, file_changes, with_paths
 from llmopsctl.errors import UsageError
 from llmopsctl.project.model import Project
 from llmopsctl.store import Store
@@ -106,6 +106,8 @@ def stale_files(project: Project, run: Mapping[str, Any], suite: str) -> list[Fi
         now[kind] = {n: found[n].hash for n in names}
         if kind != "datasets":
             now["answers"][kind] = {n: found[n].answer_hash for n in names}
+    coded = [project.models[n] for n in recorded.get("code") or {} if n in project.models]
+    now["code"] = code_hashes(project, coded)
     suite_obj = project.suites.get(suite)
     if suite_obj is not None:
         now["answers"]["suite"] = suite_obj.answer_hash

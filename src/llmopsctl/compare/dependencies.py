@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from llmopsctl.compare import pysources
+from llmopsctl import pysources
 from llmopsctl.core.assertions import Assertion
 from llmopsctl.core.definitions import ModelConfig, Suite
 from llmopsctl.project.model import Project

@@ -8,16 +8,21 @@ not stop a run from being finished; baselines and diffs name what changed with b
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from llmopsctl import pysources
 from llmopsctl.core.assertions import Assertion
 from llmopsctl.core.definitions import ModelConfig, Suite
+from llmopsctl.core.hashing import content_hash
 from llmopsctl.engine.plan import Plan
 from llmopsctl.project.model import Project
 
-KINDS = ("prompts", "models", "datasets")
+KINDS = (("prompts", "prompt"), ("models", "model"), ("datasets", "dataset"))
+CODE = "python code of model"
 
 
 def judge_models(suite: Suite, plan: Plan) -> set[str]:
@@ -48,14 +53,35 @@ def _models(project: Project, plan: Plan) -> list[ModelConfig]:
     return list(models.values())
 
 
+def code_hashes(project: Project, models: Iterable[ModelConfig]) -> dict[str, str]:
+    """For each python model, a hash of the project's Python files it runs (its module and, followed
+    statically, what that imports from the project): its code changes where its model file does not."""
+    out: dict[str, str] = {}
+    for model in models:
+        if model.provider != "python":
+            continue
+        files = sorted(pysources.sources(project.root, model.model.rpartition(":")[0]))
+        out[model.name] = content_hash([[project.rel(f), _file_digest(f)] for f in files])
+    return out
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
 def run_hashes(project: Project, plan: Plan) -> dict[str, Any]:
-    """What a run records of its files: {prompts, models, datasets: {name: hash}, answers: {prompts,
-    models: {name: answer hash}, suite: answer hash}}; `models` includes the judges."""
+    """What a run records of its files: {prompts, models, datasets: {name: hash}, code: {python model:
+    hash of its source files}, answers: {prompts, models: {name: answer hash}, suite: answer hash}};
+    `models` includes the judges."""
     models = _models(project, plan)
     return {
         "prompts": {p.name: p.hash for p in plan.prompts},
         "models": {m.name: m.hash for m in models},
         "datasets": {d.name: d.hash for d, _ in plan.datasets},
+        "code": code_hashes(project, models),
         "answers": {
             "prompts": {p.name: p.answer_hash for p in plan.prompts},
             "models": {m.name: m.answer_hash for m in models},
@@ -70,7 +96,7 @@ class FileChange:
     (`changed`; `runtime settings only`: its answer hash is the same; `only in the base`, `only in the
     head`: recorded on one side) and, when known, its path in the project."""
 
-    kind: str
+    kind: str  # prompt, model, dataset, suite, or `python code of model`
     name: str
     how: str
     path: str | None = None
@@ -88,10 +114,14 @@ def with_paths(project: Project, changes: Iterable[FileChange]) -> list[FileChan
         "dataset": project.datasets,
         "suite": project.suites,
     }
-    return [
-        replace(c, path=project.rel(records[c.kind][c.name].path)) if c.name in records.get(c.kind, {}) else c
-        for c in changes
-    ]
+    out = []
+    for c in changes:
+        if c.kind == CODE and c.name in project.models:
+            c = replace(c, path=project.models[c.name].model.rpartition(":")[0] + " and what it imports")
+        elif c.name in records.get(c.kind, {}):
+            c = replace(c, path=project.rel(records[c.kind][c.name].path))
+        out.append(c)
+    return out
 
 
 def _answers(hashes: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
@@ -124,18 +154,18 @@ def file_changes(
     `hashes`, with the suites' own hashes apart. A record without answer hashes (an older run) tells no
     runtime-only edit from another."""
     out: list[FileChange] = []
-    for kind in (*KINDS, "suites"):
+    for kind, singular in (*KINDS, ("code", CODE), ("suites", "suite")):
         full_old, full_new = _full(old, kind, old_suite), _full(new, kind, new_suite)
         answers_old, answers_new = _answers(old, kind), _answers(new, kind)
         for name in sorted(set(full_old) | set(full_new)):
             label = name or suite_name
             if name not in full_new:
-                out.append(FileChange(kind[:-1], label, "only in the base"))
+                out.append(FileChange(singular, label, "only in the base"))
             elif name not in full_old:
-                out.append(FileChange(kind[:-1], label, "only in the head"))
+                out.append(FileChange(singular, label, "only in the head"))
             elif full_old[name] != full_new[name]:
                 same = name in answers_old and answers_old.get(name) == answers_new.get(name)
-                out.append(FileChange(kind[:-1], label, "runtime settings only" if same else "changed"))
+                out.append(FileChange(singular, label, "runtime settings only" if same else "changed"))
     return out
 
 
@@ -143,8 +173,9 @@ def answer_changes(
     recorded: Mapping[str, Any], now: Mapping[str, Any], *, recorded_suite: str | None, suite: Suite
 ) -> list[FileChange]:
     """The files of `now` (run_hashes) whose answers may differ from those `recorded` by a run: those
-    present on both sides and not changed in runtime settings only."""
+    present on both sides and not changed in runtime settings only. A python model's code is left out: a
+    resume is how a run gets the cases its code failed on once that code is fixed."""
     changes = file_changes(
         recorded, now, old_suite=recorded_suite, new_suite=suite.hash, suite_name=suite.name
     )
-    return [c for c in changes if c.how == "changed"]
+    return [c for c in changes if c.how == "changed" and c.kind != CODE]
