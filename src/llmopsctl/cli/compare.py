@@ -13,6 +13,7 @@ from llmopsctl.cli.context import open_project, open_store
 from llmopsctl.errors import GateFailed, UsageError
 
 if TYPE_CHECKING:
+    from llmopsctl.compare.affected import SuiteSelection
     from llmopsctl.compare.baseline_update import BaselineWrite
     from llmopsctl.compare.diff import DiffResult
     from llmopsctl.compare.gate import GateVerdict
@@ -101,6 +102,17 @@ def _emit(
             out.write("\n".join(render_markdown(r, v, full=False) for r, v in items) + "\n")
 
 
+def _echo_selection(selection: SuiteSelection) -> bool:
+    """Say why --changed-since gates each suite (on stderr), or that it gates none; whether any."""
+    if not selection.suites:
+        typer.echo(f"no suite is affected by changes since {selection.changed_since}; nothing to gate")
+        return False
+    for name, reasons in selection.reasons.items():
+        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        typer.echo(f"gating {name}: {reasons[0]}{more}", err=True)
+    return True
+
+
 def diff(
     suites: list[str] = typer.Argument(None, help="Suites to compare (default: all with a run)."),
     base: str = typer.Option(
@@ -163,12 +175,8 @@ def gate(
 
     project = open_project()
     selection = select_gate_suites(project, suites or [], changed_since)
-    if not selection.suites:
-        typer.echo(f"no suite is affected by changes since {selection.changed_since}; nothing to gate")
+    if not _echo_selection(selection):
         return
-    for name, reasons in selection.reasons.items():
-        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
-        typer.echo(f"gating {name}: {reasons[0]}{more}", err=True)
     overrides = GateThresholds(
         min_pass_rate=min_pass_rate,
         max_regressions=max_regressions,
