@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
@@ -444,6 +445,35 @@ def test_gate_reasons_and_notes_format_a_missing_p_value_as_a_dash() -> None:
     lax = gate_verdict(result, GateThresholds(max_score_drop=0.1))
     assert lax.reasons == ["mean score fell by 0.250, more than max_score_drop=0.1"]
     assert "p=-" in render_text(result, strict) and "p=-" in render_markdown(result, strict)
+
+
+def test_the_files_changed_between_two_records_and_what_older_records_leave_unknown() -> None:
+    old = {
+        "prompts": {"p": "p1"},
+        "models": {"m": "m1", "gone": "g1"},
+        "datasets": {"d": "d1"},
+        "answers": {"prompts": {"p": "pa"}, "models": {"m": "ma"}, "suite": "sa"},
+    }
+    new = {
+        "prompts": {"p": "p2"},  # answer hash the same: runtime settings only
+        "models": {"m": "m2", "judge": "j1"},
+        "datasets": {"d": "d1"},
+        "code": {"m": "c1"},  # the base recorded no code hashes: not compared
+        "answers": {"prompts": {"p": "pa"}, "models": {"m": "mb"}, "suite": "sa"},
+    }
+    base = CaseSet("base", "s", {}, run={"hashes": old, "suite_hash": "s1"})
+    head = CaseSet("head", "s", {}, run={"hashes": new, "suite_hash": "s2"})
+    result = diff(base, head)
+    assert [str(c) for c in result.changes or []] == [
+        "prompt p: runtime settings only",
+        "model gone: only in the base",
+        "model judge: only in the head",
+        "model m",
+        "suite s: runtime settings only",
+    ]
+    assert diff(CaseSet("new suite", "s", {}), head).changes is None  # nothing recorded: unknown, not "none"
+    assert diff(head, head).changes == []
+    assert re.search(r"files changed +none\n", render_text(diff(head, head), None))
 
 
 def test_wilson_interval_agrees_with_the_formula() -> None:

@@ -69,7 +69,7 @@ def to_document(
             "started_at": str(run["started_at"]) if run.get("started_at") else None,
             "tool_version": run.get("tool_version"),
         },
-        "hashes": {**(run.get("hashes") or {}), "suite": suite_hash or run.get("suite_hash")},
+        "hashes": {**(run.get("hashes") or {}), "suite": run.get("suite_hash") or suite_hash},
         "metrics": {k: _round(v) for k, v in sorted(caseset.metrics.items())},
         "cases": cases,
     }

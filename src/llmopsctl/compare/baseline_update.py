@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,4 +118,9 @@ def stale_files(project: Project, run: Mapping[str, Any], suite: str) -> list[Fi
         new_suite=suite_obj.hash if suite_obj else None,
         suite_name=suite,
     )
-    return with_paths(project, [c for c in changes if c.how in ("changed", "only in the base")])
+    stale = [
+        c if c.how == "changed" else replace(c, how="not in the working tree")
+        for c in changes
+        if c.how in ("changed", "only in the base")
+    ]
+    return with_paths(project, stale)

@@ -4,7 +4,7 @@ A suite depends on its own file; its prompts, models and datasets; the judge and
 assertions name (`config.model`); every file an assertion or a model names (a JSON Schema file, a python
 scorer's module, a rubric file: any string of `value`, `config` or a model's `options` that is the path of
 a file in the project, or `module:function` of a project module); the Python files a python model or scorer
-runs, with what they import from the project (compare.pysources); its recorded cassette (what `--replay`
+runs, with what they import from the project (llmopsctl.pysources); its recorded cassette (what `--replay`
 answers from) and its baseline file (what `--base baseline` compares with).
 """
 

@@ -135,11 +135,12 @@ def _answers(hashes: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
     return found if isinstance(found, Mapping) else {}
 
 
-def _full(hashes: Mapping[str, Any], kind: str, suite_hash: str | None) -> Mapping[str, Any]:
+def _full(hashes: Mapping[str, Any], kind: str, suite_hash: str | None) -> Mapping[str, Any] | None:
+    """The record's hashes of one kind; None when it recorded none of that kind (an older record)."""
     if kind == "suites":
-        return {"": suite_hash} if suite_hash else {}
+        return {"": suite_hash} if suite_hash else None
     found = hashes.get(kind)
-    return found if isinstance(found, Mapping) else {}
+    return found if isinstance(found, Mapping) else None
 
 
 def file_changes(
@@ -152,10 +153,13 @@ def file_changes(
 ) -> list[FileChange]:
     """The files whose hashes differ between the records `old` (the base) and `new` (the head): run
     `hashes`, with the suites' own hashes apart. A record without answer hashes (an older run) tells no
-    runtime-only edit from another."""
+    runtime-only edit from another, and a kind one record has no hashes of (python code, in older runs) is
+    not compared."""
     out: list[FileChange] = []
     for kind, singular in (*KINDS, ("code", CODE), ("suites", "suite")):
         full_old, full_new = _full(old, kind, old_suite), _full(new, kind, new_suite)
+        if full_old is None or full_new is None:
+            continue
         answers_old, answers_new = _answers(old, kind), _answers(new, kind)
         for name in sorted(set(full_old) | set(full_new)):
             label = name or suite_name
