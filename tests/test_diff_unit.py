@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
@@ -331,7 +332,7 @@ def test_judge_lists_every_failing_reason() -> None:
     regressed = ", ".join(f"p/m/d/c{i:02d}" for i in range(10))
     assert verdict.reasons[0] == f"10 regressed case(s), more than max_regressions=0: {regressed}"
     assert verdict.reasons[1:4] == [
-        "pass rate 45.6% is below min_pass_rate=90%",  # (8 + 2/3) / 19 paired cases
+        "pass rate 45.6% of 19 case(s) is below min_pass_rate=90%",  # (8 + 2/3) / 19 completed cases
         "pass rate fell from 100.0% to 45.6%, significant at 0.05 "
         "(exact McNemar p=0.00195, 10 lost, 0 gained)",
         "mean score fell by 0.544, more than max_score_drop=0.1, permutation p=0.000977",
@@ -414,6 +415,65 @@ def test_reports_name_the_regressed_cases_and_junit_counts_the_gate() -> None:
         failure is not None
         and failure.get("message") == "regressed: passed 100% of repeats in the base, 0% now"
     )
+
+
+def test_junit_fails_exactly_when_the_gate_does_and_claims_no_gate_without_a_verdict() -> None:
+    base = caseset(case("a", [True]), case("b", [True]))
+    result = diff(base, caseset(case("a", [False]), case("b", [True])))
+    tolerant = gate_verdict(result, GateThresholds(max_regressions=1))
+    root = ET.fromstring(render_junit([(result, tolerant)]))
+    assert (root.get("tests"), root.get("failures")) == ("3", "0")
+    assert root.find(".//failure") is None
+    out = root.findtext(".//testcase[@name='p/m/d/a']/system-out") or ""
+    assert out.startswith("regressed, within the gate's thresholds: passed 100% of repeats")
+    bare = ET.fromstring(render_junit([(result, None)]))
+    assert [tc.get("name") for tc in bare.iter("testcase")] == ["p/m/d/a", "p/m/d/b"]
+    assert (bare.get("tests"), bare.get("failures")) == ("2", "1")
+
+
+def test_gate_reasons_and_notes_format_a_missing_p_value_as_a_dash() -> None:
+    base = [case(f"c{i}", [True], scores=[1.0]) for i in range(4)]
+    head = [case(f"c{i}", [i > 0], scores=[0.0 if i == 0 else 1.0]) for i in range(4)]
+    result = diff(caseset(*base), caseset(*head))
+    result.aggregate.mcnemar_p = None
+    result.aggregate.score_p = None
+    strict = gate_verdict(result, GateThresholds(significance=0.05, max_score_drop=0.1))
+    assert strict.notes == [
+        "pass rate fell 100.0% -> 75.0%, not significant (p=-)",
+        "mean score fell by 0.250 but not significantly (p=-)",
+    ]
+    lax = gate_verdict(result, GateThresholds(max_score_drop=0.1))
+    assert lax.reasons == ["mean score fell by 0.250, more than max_score_drop=0.1"]
+    assert "p=-" in render_text(result, strict) and "p=-" in render_markdown(result, strict)
+
+
+def test_the_files_changed_between_two_records_and_what_older_records_leave_unknown() -> None:
+    old = {
+        "prompts": {"p": "p1"},
+        "models": {"m": "m1", "gone": "g1"},
+        "datasets": {"d": "d1"},
+        "answers": {"prompts": {"p": "pa"}, "models": {"m": "ma"}, "suite": "sa"},
+    }
+    new = {
+        "prompts": {"p": "p2"},  # answer hash the same: runtime settings only
+        "models": {"m": "m2", "judge": "j1"},
+        "datasets": {"d": "d1"},
+        "code": {"m": "c1"},  # the base recorded no code hashes: not compared
+        "answers": {"prompts": {"p": "pa"}, "models": {"m": "mb"}, "suite": "sa"},
+    }
+    base = CaseSet("base", "s", {}, run={"hashes": old, "suite_hash": "s1"})
+    head = CaseSet("head", "s", {}, run={"hashes": new, "suite_hash": "s2"})
+    result = diff(base, head)
+    assert [str(c) for c in result.changes or []] == [
+        "prompt p: runtime settings only",
+        "model gone: only in the base",
+        "model judge: only in the head",
+        "model m",
+        "suite s: runtime settings only",
+    ]
+    assert diff(CaseSet("new suite", "s", {}), head).changes is None  # nothing recorded: unknown, not "none"
+    assert diff(head, head).changes == []
+    assert re.search(r"files changed +none\n", render_text(diff(head, head), None))
 
 
 def test_wilson_interval_agrees_with_the_formula() -> None:

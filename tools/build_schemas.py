@@ -259,6 +259,20 @@ SETTINGS = schema(
                 },
             },
             "gate": GATE,
+            "baseline": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "output_chars": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "default": 500,
+                        "description": "how many characters of each case's output baseline files keep, "
+                        "so a regression shows what the answer was (0: none; "
+                        "`baseline update --output-chars` overrides it)",
+                    },
+                },
+            },
         },
     },
 )

@@ -95,17 +95,33 @@ def file_at(path: Path, ref: str, file: Path) -> str | None:
         repo.close()
 
 
+def _diff_base(git: Any, repo: Any, ref: str) -> Any:
+    """The commit a branch's changes since `ref` start from: its merge base with HEAD, else `ref` itself."""
+    try:
+        base = repo.merge_base(ref, "HEAD") if repo.head.is_valid() else []
+        return base[0] if base else repo.commit(ref)
+    except (git.BadName, ValueError, git.GitCommandError) as exc:
+        raise GitError(f"unknown git ref {ref!r}") from exc
+
+
+def diff_base(path: Path, ref: str) -> str:
+    """The sha of the commit `changed_files(path, ref)` compares the working tree with."""
+    git = _require_git()
+    repo = _repo(path)
+    try:
+        return str(_diff_base(git, repo, ref).hexsha)
+    finally:
+        repo.close()
+
+
 def changed_files(path: Path, ref: str) -> list[Path]:
-    """Files that differ between `ref` (its merge base with HEAD) and the working tree, untracked included."""
+    """Files that differ between `ref` (its merge base with HEAD) and the working tree, untracked included;
+    a renamed file is listed under its old and its new name."""
     git = _require_git()
     repo = _repo(path)
     try:
         top = Path(str(repo.working_tree_dir)).resolve()
-        try:
-            base = repo.merge_base(ref, "HEAD") if repo.head.is_valid() else []
-            base_commit = base[0] if base else repo.commit(ref)
-        except (git.BadName, ValueError, git.GitCommandError) as exc:
-            raise GitError(f"unknown git ref {ref!r}") from exc
+        base_commit = _diff_base(git, repo, ref)
         names: set[str] = set()
         for diff in base_commit.diff(None):
             for name in (diff.a_path, diff.b_path):

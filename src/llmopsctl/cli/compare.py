@@ -13,6 +13,7 @@ from llmopsctl.cli.context import open_project, open_store
 from llmopsctl.errors import GateFailed, UsageError
 
 if TYPE_CHECKING:
+    from llmopsctl.compare.affected import SuiteSelection
     from llmopsctl.compare.baseline_update import BaselineWrite
     from llmopsctl.compare.diff import DiffResult
     from llmopsctl.compare.gate import GateVerdict
@@ -51,6 +52,13 @@ def baseline_update(
         "--partial",
         help="Accept a run that is incomplete or covers part of the suite (a shard, a sample).",
     ),
+    output_chars: int = typer.Option(
+        None,
+        "--output-chars",
+        min=0,
+        help="Keep this many characters of each case's output (default: llmops.yaml's baseline.output_chars, "
+        "else 500; 0: none).",
+    ),
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
 ) -> None:
     """Write .llmops/baselines/<suite>.json from a run, in a stable format that reviews well in a PR."""
@@ -59,7 +67,15 @@ def baseline_update(
     project = open_project(strict=False)
     with open_store(project, db, read_only=True) as store:
         for suite, run_id in baseline_runs(project, store, suites or [], run, partial=partial):
-            typer.echo(_written(project, write_baseline(project, store, suite, run_id)))
+            written = write_baseline(project, store, suite, run_id, output_chars=output_chars)
+            typer.echo(_written(project, written))
+            if written.stale:
+                typer.echo(
+                    f"warning: run {run_id} was made from files that differ from the working tree's: "
+                    f"{'; '.join(map(str, written.stale))}. The baseline records that run's results; "
+                    f"run `llmopsctl eval {suite}` for a baseline of the files as they are now",
+                    err=True,
+                )
 
 
 def _written(project: Project, written: BaselineWrite) -> str:
@@ -89,6 +105,17 @@ def _emit(
             out.write("\n".join(render_markdown(r, v, full=False) for r, v in items) + "\n")
 
 
+def _echo_selection(selection: SuiteSelection) -> bool:
+    """Say why --changed-since gates each suite (on stderr), or that it gates none; whether any."""
+    if not selection.suites:
+        typer.echo(f"no suite is affected by changes since {selection.changed_since}; nothing to gate")
+        return False
+    for name, reasons in selection.reasons.items():
+        more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+        typer.echo(f"gating {name}: {reasons[0]}{more}", err=True)
+    return True
+
+
 def diff(
     suites: list[str] = typer.Argument(None, help="Suites to compare (default: all with a run)."),
     base: str = typer.Option(
@@ -108,15 +135,15 @@ def diff(
     full: bool = typer.Option(False, "--full", help="Show outputs of regressions in full."),
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
 ) -> None:
-    """Compare runs with a baseline case by case: regressions, improvements, flaky cases, and whether it is
-    noise."""
-    from llmopsctl.compare.runner import DiffRequest, run_diff
+    """Compare runs with a baseline case by case: regressions, improvements, flaky cases, whether it is
+    noise, and the verdict the configured gate thresholds give (reported; diff exits 0 all the same)."""
+    from llmopsctl.compare.runner import DiffRequest, diff_verdict, run_diff
 
     project = open_project(strict=False)
     request = DiffRequest(suites=tuple(suites or ()), base=base, head=head, pairs=_pairs(pair))
     with open_store(project, db, read_only=True) as store:
         results = run_diff(project, store, request)
-    _emit([(result, None) for result in results], fmt, junit, full)
+    _emit([(result, diff_verdict(project, result)) for result in results], fmt, junit, full)
 
 
 def gate(
@@ -154,8 +181,7 @@ def gate(
 
     project = open_project()
     selection = select_gate_suites(project, suites or [], changed_since)
-    if not selection.suites:
-        typer.echo(f"no suite is affected by changes since {selection.changed_since}; nothing to gate")
+    if not _echo_selection(selection):
         return
     overrides = GateThresholds(
         min_pass_rate=min_pass_rate,

@@ -1,7 +1,8 @@
 """Baseline files (.llmops/baselines/<suite>.json): per-case results of a reference run, committed to git.
 
 The format is stable on purpose: sorted keys, fixed precision and one case per block, so that the diff of a
-baseline in a pull request is small and reviewable.
+baseline in a pull request is small and reviewable. Each case keeps the start of its output
+(`baseline.output_chars` in llmops.yaml), so reviewers and regressions see what the answer was.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from llmopsctl.compare.caseset import CaseSet, CaseStats
+from llmopsctl.core.settings import DEFAULT_OUTPUT_CHARS
 from llmopsctl.errors import ConfigError
 
 FORMAT = 1
@@ -26,11 +28,16 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), PRECISION)
 
 
-def to_document(caseset: CaseSet, suite_hash: str | None = None) -> dict[str, Any]:
+def to_document(
+    caseset: CaseSet, suite_hash: str | None = None, *, output_chars: int = DEFAULT_OUTPUT_CHARS
+) -> dict[str, Any]:
+    """The baseline document of `caseset`; each case keeps the first `output_chars` characters of its
+    output (of its first completed repeat), so a regression shows what the answer was."""
     run = caseset.run
     cases: dict[str, Any] = {}
     for key in sorted(caseset.cases):
         c = caseset.cases[key]
+        kept = c.output[:output_chars] if c.output is not None and output_chars > 0 else None
         cases[key] = {
             "prompt": c.prompt,
             "model": c.model,
@@ -43,6 +50,8 @@ def to_document(caseset: CaseSet, suite_hash: str | None = None) -> dict[str, An
             "assertions": {k: _round(v) for k, v in sorted(c.assertions.items())},
             "metrics": {k: _round(v) for k, v in sorted(c.metrics.items())},
             "errors": c.errors,
+            "output": kept,
+            "output_truncated": kept is not None and c.output is not None and len(kept) < len(c.output),
             "output_hash": c.output_hash,
             "input_tokens": _round(c.input_tokens),
             "output_tokens": _round(c.output_tokens),
@@ -60,7 +69,7 @@ def to_document(caseset: CaseSet, suite_hash: str | None = None) -> dict[str, An
             "started_at": str(run["started_at"]) if run.get("started_at") else None,
             "tool_version": run.get("tool_version"),
         },
-        "hashes": {**(run.get("hashes") or {}), "suite": suite_hash or run.get("suite_hash")},
+        "hashes": {**(run.get("hashes") or {}), "suite": run.get("suite_hash") or suite_hash},
         "metrics": {k: _round(v) for k, v in sorted(caseset.metrics.items())},
         "cases": cases,
     }
@@ -118,6 +127,8 @@ def from_document(document: Any, label: str, where: str) -> CaseSet:
                 assertions={k: float(v) for k, v in (c.get("assertions") or {}).items() if v is not None},
                 metrics={k: float(v) for k, v in (c.get("metrics") or {}).items() if v is not None},
                 errors=int(c.get("errors", 0)),
+                output=c["output"] if isinstance(c.get("output"), str) else None,
+                output_truncated=bool(c.get("output_truncated")),
                 output_hash=c.get("output_hash"),
                 input_tokens=c.get("input_tokens"),
                 output_tokens=c.get("output_tokens"),

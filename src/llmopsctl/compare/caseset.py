@@ -22,6 +22,7 @@ class CaseStats:
     metrics: dict[str, float] = field(default_factory=dict)  # metric name -> mean value over repeats
     errors: int = 0
     output: str | None = None  # first repeat's output (for showing regressions)
+    output_truncated: bool = False  # a baseline file kept only the start of `output`
     output_hash: str | None = None
     input_tokens: float | None = None  # mean per repeat
     output_tokens: float | None = None

@@ -8,6 +8,7 @@ from typing import Any
 
 from llmopsctl.compare import stats
 from llmopsctl.compare.caseset import CaseSet, CaseStats
+from llmopsctl.engine.provenance import FileChange, file_changes
 
 STATUSES = ("regressed", "improved", "flaky", "error", "new", "removed", "unchanged")
 
@@ -27,10 +28,31 @@ class CaseDiff:
         return self.head.score - self.base.score
 
 
+# What each figure is computed over, as the JSON report states it.
+DENOMINATORS = {
+    "pass_rate_base": "paired cases (n_pairs): cases with a completed repeat on both sides, each counting "
+    "once as the share of its repeats that passed",
+    "pass_rate_head": "paired cases (n_pairs), as pass_rate_base",
+    "pass_rate_all_base": "every case of the base with a completed repeat (n_cases_base), each counting once "
+    "as the share of its repeats that passed; with every repeat completed, the pass rate `runs list` shows",
+    "pass_rate_all_head": "every case of the head with a completed repeat (n_cases_head), as "
+    "pass_rate_all_base; what min_pass_rate checks",
+    "score_base": "paired cases (n_pairs), each its mean weighted score over its repeats",
+    "cost_base": "paired cases, every repeat at list price (unknown when a call of theirs has no price)",
+    "tokens_base": "paired cases",
+    "p95_base": "every call of the side that was not answered from the cache",
+    "metrics": "every result of the side scored by an assertion with that metric (repeats count apart)",
+}
+
+
 @dataclass
 class Aggregate:
-    n_pairs: int = 0  # paired observations (repeats matched by index)
-    pass_rate_base: float | None = None
+    n_pairs: int = 0  # cases completed on both sides (the unit of the paired statistics)
+    n_cases_base: int = 0  # cases with a completed repeat, on each side
+    n_cases_head: int = 0
+    pass_rate_all_base: float | None = None  # over each side's n_cases: see DENOMINATORS
+    pass_rate_all_head: float | None = None
+    pass_rate_base: float | None = None  # over the n_pairs paired cases
     pass_rate_head: float | None = None
     pass_ci_base: tuple[float, float] | None = None
     pass_ci_head: tuple[float, float] | None = None
@@ -68,6 +90,7 @@ class DiffResult:
     head: CaseSet
     cases: list[CaseDiff]
     aggregate: Aggregate
+    changes: list[FileChange] | None = None  # files whose hashes differ; None: a side recorded none
 
     def by_status(self, status: str) -> list[CaseDiff]:
         return [c for c in self.cases if c.status == status]
@@ -112,7 +135,24 @@ def diff(base: CaseSet, head: CaseSet, *, pairs: dict[str, str] | None = None, s
     for key in keys:
         status, reason = classify(base_cases.get(key), head.cases.get(key))
         cases.append(CaseDiff(key, status, base_cases.get(key), head.cases.get(key), reason))
-    return DiffResult(head.suite or base.suite, base, head, cases, _aggregate(cases, base, head, seed))
+    suite = head.suite or base.suite
+    return DiffResult(
+        suite, base, head, cases, _aggregate(cases, base, head, seed), _changes(base, head, suite)
+    )
+
+
+def _changes(base: CaseSet, head: CaseSet, suite: str) -> list[FileChange] | None:
+    """The prompt, model, dataset and suite files whose recorded hashes differ between the two sides."""
+    old, new = base.run.get("hashes"), head.run.get("hashes")
+    if not old or not new:
+        return None
+    return file_changes(
+        old,
+        new,
+        old_suite=base.run.get("suite_hash") or old.get("suite"),
+        new_suite=head.run.get("suite_hash") or new.get("suite"),
+        suite_name=suite,
+    )
 
 
 def _aggregate(cases: list[CaseDiff], base: CaseSet, head: CaseSet, seed: int) -> Aggregate:
@@ -132,6 +172,8 @@ def _aggregate(cases: list[CaseDiff], base: CaseSet, head: CaseSet, seed: int) -
         score_base.append(_mean_score(c.base))
         score_head.append(_mean_score(c.head))
     agg.n_pairs = len(rate_base)
+    agg.n_cases_base, agg.pass_rate_all_base = _all_cases(base)
+    agg.n_cases_head, agg.pass_rate_all_head = _all_cases(head)
     if rate_base:
         comparison = stats.compare_paired(
             score_base,
@@ -171,6 +213,12 @@ def _aggregate(cases: list[CaseDiff], base: CaseSet, head: CaseSet, seed: int) -
     for name in sorted(set(base.metrics) | set(head.metrics)):
         agg.metrics[name] = (base.metrics.get(name), head.metrics.get(name))
     return agg
+
+
+def _all_cases(side: CaseSet) -> tuple[int, float | None]:
+    """How many of the side's cases completed a repeat, and their mean share of passing repeats."""
+    rates = [c.pass_rate for c in side.cases.values() if c.pass_rate is not None]
+    return len(rates), (sum(rates) / len(rates) if rates else None)
 
 
 def _mean_score(case: CaseStats) -> float:

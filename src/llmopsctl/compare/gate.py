@@ -17,6 +17,7 @@ class GateVerdict:
     reasons: list[str] = field(default_factory=list)  # why it failed
     notes: list[str] = field(default_factory=list)  # checks that passed or could not be made
     thresholds: dict[str, Any] = field(default_factory=dict)
+    enforced: bool = True  # False: `diff` reports the verdict the thresholds give, and exits 0 all the same
 
 
 @dataclass
@@ -46,15 +47,20 @@ def merge_thresholds(*layers: GateThresholds) -> GateThresholds:
     return DEFAULT_THRESHOLDS if merged.empty else merged
 
 
-def gate_verdict(result: DiffResult, thresholds: GateThresholds) -> GateVerdict:
+def gate_verdict(result: DiffResult, thresholds: GateThresholds, *, enforced: bool = True) -> GateVerdict:
     """Apply every threshold in turn; the gate passes when none of them gives a reason to fail."""
-    verdict = GateVerdict(result.suite, True, thresholds=thresholds.to_dict())
+    verdict = GateVerdict(result.suite, True, thresholds=thresholds.to_dict(), enforced=enforced)
     for check in CHECKS:
         findings = check(result, thresholds)
         verdict.reasons += findings.reasons
         verdict.notes += findings.notes
     verdict.passed = not verdict.reasons
     return verdict
+
+
+def _p(p: float | None) -> str:
+    """A p-value as reports show it; `-` when there is none."""
+    return "-" if p is None else f"{p:.3g}"
 
 
 def _significant(p: float | None, alpha: float | None) -> bool:
@@ -86,12 +92,14 @@ def check_pass_rate(result: DiffResult, thresholds: GateThresholds) -> Findings:
     minimum = thresholds.min_pass_rate
     if minimum is None:
         return Findings()
-    rate = result.aggregate.pass_rate_head
+    # Every completed case of the head counts, paired with the base or not: a suite or case added since the
+    # base is held to the same minimum.
+    rate, cases = result.aggregate.pass_rate_all_head, result.aggregate.n_cases_head
     if rate is None:
         return _fail("no case completed, so the pass rate is unknown")
     if rate < minimum:
-        return _fail(f"pass rate {rate:.1%} is below min_pass_rate={minimum:.0%}")
-    return _note(f"pass rate {rate:.1%} (min_pass_rate={minimum:.0%})")
+        return _fail(f"pass rate {rate:.1%} of {cases} case(s) is below min_pass_rate={minimum:.0%}")
+    return _note(f"pass rate {rate:.1%} of {cases} case(s) (min_pass_rate={minimum:.0%})")
 
 
 def check_pass_rate_drop(result: DiffResult, thresholds: GateThresholds) -> Findings:
@@ -106,12 +114,12 @@ def check_pass_rate_drop(result: DiffResult, thresholds: GateThresholds) -> Find
     if _significant(agg.mcnemar_p, alpha):
         return _fail(
             f"pass rate fell from {agg.pass_rate_base:.1%} to {agg.pass_rate_head:.1%}, significant at "
-            f"{alpha} (exact McNemar p={agg.mcnemar_p:.3g}, "
+            f"{alpha} (exact McNemar p={_p(agg.mcnemar_p)}, "
             f"{agg.discordant_lost} lost, {agg.discordant_gained} gained)"
         )
     return _note(
         f"pass rate fell {agg.pass_rate_base:.1%} -> {agg.pass_rate_head:.1%}, "
-        f"not significant (p={agg.mcnemar_p:.3g})"
+        f"not significant (p={_p(agg.mcnemar_p)})"
     )
 
 
@@ -124,9 +132,9 @@ def check_score_drop(result: DiffResult, thresholds: GateThresholds) -> Findings
     if drop <= max_drop:
         return Findings()
     if _significant(agg.score_p, thresholds.significance):
-        p_text = f", permutation p={agg.score_p:.3g}" if agg.score_p is not None else ""
+        p_text = f", permutation p={_p(agg.score_p)}" if agg.score_p is not None else ""
         return _fail(f"mean score fell by {drop:.3f}, more than max_score_drop={max_drop}{p_text}")
-    return _note(f"mean score fell by {drop:.3f} but not significantly (p={agg.score_p:.3g})")
+    return _note(f"mean score fell by {drop:.3f} but not significantly (p={_p(agg.score_p)})")
 
 
 def check_cost(result: DiffResult, thresholds: GateThresholds) -> Findings:

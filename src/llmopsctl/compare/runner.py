@@ -14,6 +14,7 @@ from llmopsctl.compare.sources import base_caseset, head_casesets, run_caseset
 from llmopsctl.core.definitions import Suite
 from llmopsctl.core.settings import GateThresholds
 from llmopsctl.engine.progress import Progress
+from llmopsctl.engine.provenance import with_paths
 from llmopsctl.engine.runner import RunRequest, run_suite
 from llmopsctl.project.model import Project
 from llmopsctl.store import Store
@@ -29,11 +30,32 @@ class DiffRequest:
 
 def run_diff(project: Project, store: Store, request: DiffRequest) -> list[DiffResult]:
     """Compare each head run with its base, case by case."""
-    heads = head_casesets(project, store, request.suites, request.head)
-    return [
-        diff(base_caseset(project.root, store, head.suite, request.base), head, pairs=dict(request.pairs))
-        for head in heads
-    ]
+    results = []
+    for head in head_casesets(project, store, request.suites, request.head):
+        base = base_caseset(project.root, store, head.suite, request.base)
+        results.append(name_files(project, diff(base, head, pairs=dict(request.pairs))))
+    return results
+
+
+def name_files(project: Project, result: DiffResult) -> DiffResult:
+    """`result` with the project path of each changed file it names that the project still has."""
+    if result.changes:
+        result.changes = with_paths(project, result.changes)
+    return result
+
+
+def suite_thresholds(project: Project, suite: str, overrides: GateThresholds | None = None) -> GateThresholds:
+    """The thresholds a suite's gate applies: llmops.yaml < the suite's `gate` < `overrides`, or the
+    built-in defaults when none of them sets any (a suite no longer in the project: llmops.yaml's)."""
+    found = project.suites.get(suite)
+    own = found.gate if found is not None else GateThresholds()
+    return merge_thresholds(project.settings.gate, own, overrides or GateThresholds())
+
+
+def diff_verdict(project: Project, result: DiffResult) -> GateVerdict:
+    """The verdict `gate` would give the same comparison with the configured thresholds, for `diff` to
+    report (not enforced: diff exits 0 whatever it is)."""
+    return gate_verdict(result, suite_thresholds(project, result.suite), enforced=False)
 
 
 @dataclass(frozen=True)
@@ -120,6 +142,6 @@ def _gate_suite(
     finally:
         if on_end is not None:
             on_end(suite.name)
-    result = diff(base_set, run_caseset(store, run.run_id), pairs=dict(request.pairs))
-    thresholds = merge_thresholds(project.settings.gate, suite.gate, request.overrides)
+    result = name_files(project, diff(base_set, run_caseset(store, run.run_id), pairs=dict(request.pairs)))
+    thresholds = suite_thresholds(project, suite.name, request.overrides)
     return SuiteGate(run.run_id, result, gate_verdict(result, thresholds))

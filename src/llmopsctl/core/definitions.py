@@ -27,6 +27,7 @@ class Prompt:
     name: str
     path: Path
     hash: str  # of the file's content, ignoring formatting and key order
+    answer_hash: str  # the same without its runtime settings (core.hashing.RUNTIME_KEYS)
     messages: tuple[Message, ...]
     description: str | None = None
     owner: str | None = None
@@ -83,6 +84,7 @@ class ModelConfig:
     name: str
     path: Path
     hash: str
+    answer_hash: str  # the hash without timeout_s, retries, limits and description
     provider: str  # openai | anthropic | ollama | python | echo | replay | a plugin's
     model: str  # the provider's model id; module:function for python
     description: str | None = None
@@ -102,6 +104,7 @@ class Suite:
     name: str
     path: Path
     hash: str
+    answer_hash: str  # the hash without concurrency, max_cost, gate and description
     prompts: tuple[str, ...]
     models: tuple[str, ...]
     datasets: tuple[str, ...]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 # The same encoder json.dumps would build on each call (it is stateless between calls, so it can be shared).
@@ -46,3 +47,49 @@ class ListHasher:
         digest = self._digest.copy()
         digest.update(b"]")
         return digest.hexdigest()[:length]
+
+
+# Keys of each kind of file that change how a run goes (time limits, retries, rate limits, spending caps,
+# gate thresholds) or describe the file, but never what a model answers nor how an answer is scored. A
+# dotted key names a key of a nested mapping (`defaults.timeout_s`).
+RUNTIME_KEYS: dict[str, frozenset[str]] = {
+    "prompt": frozenset({"description"}),
+    "model": frozenset({"description", "timeout_s", "retries", "limits"}),
+    "suite": frozenset({"description", "concurrency", "max_cost", "gate"}),
+    "dataset": frozenset(),
+    "llmops": frozenset(
+        {
+            "project",
+            "db",
+            "teams",
+            "budgets",
+            "retention",
+            "gate",
+            "baseline",
+            "defaults.concurrency",
+            "defaults.timeout_s",
+            "defaults.retries",
+            "defaults.cache_ttl",
+            "defaults.backoff_s",
+        }
+    ),
+}
+
+
+def answer_view(kind: str, data: Any) -> Any:
+    """A file's `data` without its RUNTIME_KEYS: what can change the answers of a run and their scores."""
+    if not isinstance(data, Mapping):
+        return data
+    out = dict(data)
+    for key in RUNTIME_KEYS.get(kind, frozenset()):
+        parent, _, child = key.rpartition(".")
+        if not parent:
+            out.pop(key, None)
+        elif isinstance(out.get(parent), Mapping):
+            out[parent] = {k: v for k, v in out[parent].items() if k != child}
+    return out
+
+
+def answer_hash(kind: str, data: Any, length: int = 16) -> str:
+    """`content_hash` of the file's answer_view: the same after edits to runtime settings alone."""
+    return content_hash(answer_view(kind, data), length)

@@ -130,7 +130,7 @@ class RunRecord:
     git_dirty: bool | None = None
     tool_version: str | None = None
     suite_hash: str | None = None
-    hashes: Mapping[str, Any] | None = None  # JSON: {"prompts": {name: hash}, "models": ..., "datasets": ...}
+    hashes: Mapping[str, Any] | None = None  # JSON: see engine.provenance.run_hashes
     ci: str | None = None
     args: Mapping[str, Any] | None = None  # JSON: the run's filters and flags
     planned: int | None = None

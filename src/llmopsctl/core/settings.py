@@ -1,4 +1,5 @@
-"""Project settings (llmops.yaml): defaults, teams, budgets, environments, retention and gate thresholds."""
+"""Project settings (llmops.yaml): defaults, teams, budgets, environments, retention, gate thresholds and
+baselines."""
 
 from __future__ import annotations
 
@@ -109,6 +110,16 @@ class GateThresholds:
         return GateThresholds(**out)
 
 
+DEFAULT_OUTPUT_CHARS = 500
+
+
+@dataclass(frozen=True)
+class BaselineSettings:
+    """How baseline files are written."""
+
+    output_chars: int = DEFAULT_OUTPUT_CHARS  # how much of each case's output they keep (0: none)
+
+
 @dataclass(frozen=True)
 class Settings:
     path: Path | None  # None when the project has no readable llmops.yaml
@@ -120,3 +131,4 @@ class Settings:
     environments: Mapping[str, Environment] = field(default_factory=dict)
     retention: Retention = field(default_factory=Retention)
     gate: GateThresholds = field(default_factory=GateThresholds)
+    baseline: BaselineSettings = field(default_factory=BaselineSettings)

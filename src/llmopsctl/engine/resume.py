@@ -7,6 +7,7 @@ from typing import Any
 
 from llmopsctl.core.definitions import Suite
 from llmopsctl.engine.plan import Filters, Plan, select_suites
+from llmopsctl.engine.provenance import answer_changes, run_hashes
 from llmopsctl.errors import UsageError
 from llmopsctl.project.model import Project
 from llmopsctl.store import Store
@@ -44,23 +45,18 @@ class Resume:
         environment: str | None = self.args.get("environment")
         return environment
 
-    def check_unchanged(self, plan: Plan) -> None:
-        """A resumed run must use the files it started with, or its results would mix two configurations."""
-        recorded = self.run.get("hashes") or {}
-        now = {
-            "prompts": {p.name: p.hash for p in plan.prompts},
-            "models": {m.name: m.hash for m in plan.models},
-            "datasets": {d.name: d.hash for d, _ in plan.datasets},
-        }
-        changed = [
-            f"{kind[:-1]} {name!r}"
-            for kind, hashes in now.items()
-            for name, digest in sorted(hashes.items())
-            if (recorded.get(kind) or {}).get(name) not in (None, digest)
-        ]
-        suite_hash = self.run.get("suite_hash")
-        if changed or suite_hash not in (None, plan.suite.hash):
-            what = ", ".join(changed + (["the suite"] if suite_hash != plan.suite.hash else []))
+    def check_unchanged(self, project: Project, plan: Plan) -> None:
+        """A resumed run must use the files it started with, or its results would mix two configurations.
+        Edits to runtime settings alone (a timeout, retries, limits, a cost cap, gate thresholds) do not
+        change answers and are allowed."""
+        changed = answer_changes(
+            self.run.get("hashes") or {},
+            run_hashes(project, plan),
+            recorded_suite=self.run.get("suite_hash"),
+            suite=plan.suite,
+        )
+        if changed:
+            what = ", ".join(f"{c.kind} {c.name!r}" for c in changed)
             raise UsageError(
                 f"cannot resume run {self.run_id}: {what} changed since it started",
                 hint="start a new run with `llmopsctl eval` (or restore the files to resume this one)",

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from llmopsctl import __version__, gitio
-from llmopsctl.core.assertions import Assertion
 from llmopsctl.core.definitions import ModelConfig, Suite
 from llmopsctl.core.format import money
 from llmopsctl.core.records import RunRecord
@@ -26,6 +25,7 @@ from llmopsctl.engine.model_runtime import ModelRuntime
 from llmopsctl.engine.options import RunOptions
 from llmopsctl.engine.plan import Filters, Plan, WorkItem, plan_suite
 from llmopsctl.engine.progress import Progress
+from llmopsctl.engine.provenance import judge_models, run_hashes
 from llmopsctl.engine.resume import Resume
 from llmopsctl.errors import ConfigError, CostCapExceeded, LlmopsError, UsageError
 from llmopsctl.project.model import Project
@@ -135,25 +135,6 @@ def _spec(project: Project, model: ModelConfig, *, replay: bool) -> ModelSpec:
     )
 
 
-def judge_models(suite: Suite, plan: Plan) -> set[str]:
-    """Model names that the assertions of the plan's cases grade with (`config.model`)."""
-    names: set[str] = set()
-
-    def visit(assertions: Iterable[Assertion]) -> None:
-        for assertion in assertions:
-            model = assertion.config.get("model")
-            if isinstance(model, str):
-                names.add(model)
-            if assertion.type == "assert-set":
-                visit(assertion.members())
-
-    visit(suite.asserts)
-    for _, cases in plan.datasets:
-        for case in cases:
-            visit(case.asserts)
-    return names
-
-
 def build_runtimes(
     project: Project, plan: Plan, replay: Cassette | None
 ) -> tuple[dict[str, ModelRuntime], list[str]]:
@@ -247,7 +228,7 @@ def run_suite(
     substitutes = model_substitutes(project.settings, suite, environment)
     plan = plan_suite(project, suite, filters, substitutes)
     if resume is not None:
-        resume.check_unchanged(plan)
+        resume.check_unchanged(project, plan)
     cassette: Cassette | None = None
     if request.replay or request.record:
         cassette = Cassette(cassette_path(project, suite.name))
@@ -385,11 +366,7 @@ def _run_record(
         git_dirty=git.dirty,
         tool_version=__version__,
         suite_hash=suite.hash,
-        hashes={
-            "prompts": {p.name: p.hash for p in plan.prompts},
-            "models": {m.name: m.hash for m in plan.models},
-            "datasets": {d.name: d.hash for d, _ in plan.datasets},
-        },
+        hashes=run_hashes(project, plan),
         ci=detect_ci(),
         args={
             "filters": filters.to_dict(),

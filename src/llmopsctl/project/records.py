@@ -10,9 +10,12 @@ from typing import Any
 from llmopsctl.core.assertions import Assertion
 from llmopsctl.core.definitions import Limits, Message, ModelConfig, Pricing, Prompt, Suite
 from llmopsctl.core.durations import parse_duration
+from llmopsctl.core.hashing import answer_hash
 from llmopsctl.core.settings import (
     DEFAULT_ALERTS,
     DEFAULT_DB,
+    DEFAULT_OUTPUT_CHARS,
+    BaselineSettings,
     Budget,
     Defaults,
     Environment,
@@ -76,7 +79,13 @@ def settings(path: Path | None, raw: Raw) -> Settings:
         },
         retention=_retention(_map(raw, "retention")),
         gate=GateThresholds.from_mapping(_map(raw, "gate")),
+        baseline=_baseline(_map(raw, "baseline")),
     )
+
+
+def _baseline(raw: Raw) -> BaselineSettings:
+    chars = _int(raw, "output_chars")
+    return BaselineSettings(DEFAULT_OUTPUT_CHARS if chars is None else chars)
 
 
 def _teams(raw: Any) -> tuple[Team, ...] | None:
@@ -160,6 +169,7 @@ def prompt(name: str, path: Path, digest: str, raw: Raw) -> Prompt:
         name=name,
         path=path,
         hash=digest,
+        answer_hash=answer_hash("prompt", raw),
         messages=tuple(
             Message(str(m.get("role", "")), str(m.get("content", "")), text(m, "name"))
             for m in raw.get("messages") or ()
@@ -183,6 +193,7 @@ def model(name: str, path: Path, digest: str, raw: Raw) -> ModelConfig:
         name=name,
         path=path,
         hash=digest,
+        answer_hash=answer_hash("model", raw),
         provider=str(raw["provider"]),
         model=str(raw["model"]),
         description=text(raw, "description"),
@@ -204,6 +215,7 @@ def suite(name: str, path: Path, digest: str, raw: Raw) -> Suite:
         name=name,
         path=path,
         hash=digest,
+        answer_hash=answer_hash("suite", raw),
         prompts=names(raw, "prompts"),
         models=names(raw, "models"),
         datasets=names(raw, "datasets"),

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from llmopsctl.compare.diff import CaseDiff, DiffResult
+from llmopsctl.compare.diff import DENOMINATORS, CaseDiff, DiffResult
 from llmopsctl.compare.gate import GateVerdict
 from llmopsctl.core.format import money, tokens
 from llmopsctl.report.format import jsonable
@@ -41,49 +41,59 @@ def _cost_delta(base: Decimal | None, head: Decimal | None, pct: float | None) -
 
 
 def summary_lines(result: DiffResult) -> list[tuple[str, str]]:
+    """(label, value) of each figure; every label says what the figure is computed over."""
     a = result.aggregate
     counts = result.counts()
-    lines = [
+    lines = []
+    if result.changes is not None:
+        lines.append(("files changed", "; ".join(map(str, result.changes)) or "none"))
+    lines += [
         (
             "cases",
             ", ".join(f"{counts[s]} {s}" for s in (*SHOWN_STATUSES, "unchanged") if counts[s]) or "none",
         ),
         (
-            "pass rate (95% CI)",
-            f"{_pct(a.pass_rate_base)}{_ci(a.pass_ci_base)} -> {_pct(a.pass_rate_head)}{_ci(a.pass_ci_head)}",
+            "pass rate, all cases",
+            f"{_pct(a.pass_rate_all_base)} of {a.n_cases_base} -> {_pct(a.pass_rate_all_head)} of "
+            f"{a.n_cases_head} (each side's completed cases)",
+        ),
+        (
+            "pass rate, paired (95% CI)",
+            f"{_pct(a.pass_rate_base)}{_ci(a.pass_ci_base)} -> {_pct(a.pass_rate_head)}{_ci(a.pass_ci_head)} "
+            f"over the {a.n_pairs} cases completed on both sides",
         ),
         (
             "paired change",
-            f"{a.discordant_lost} pass->fail, {a.discordant_gained} fail->pass over {a.n_pairs} pairs; "
+            f"{a.discordant_lost} pass->fail, {a.discordant_gained} fail->pass over {a.n_pairs} cases; "
             f"exact McNemar p={_p(a.mcnemar_p)}",
         ),
     ]
-    if a.score_base is not None:
+    if a.score_base is not None and a.score_head is not None and a.score_diff is not None:
         lines.append(
             (
-                "mean score",
+                "mean score, paired",
                 f"{a.score_base:.3f} -> {a.score_head:.3f} "
                 f"(diff {a.score_diff:+.3f}{_ci(a.score_diff_ci, False)}, permutation p={_p(a.score_p)}, "
                 f"effect size dz={'-' if a.effect_size is None else f'{a.effect_size:.2f}'})",
             )
         )
-    lines.append(("cost (paired cases)", _cost_delta(a.cost_base, a.cost_head, a.cost_increase_pct)))
+    lines.append(("cost, paired", _cost_delta(a.cost_base, a.cost_head, a.cost_increase_pct)))
     lines.append(
         (
-            "tokens (paired cases)",
+            "tokens, paired",
             f"{tokens(a.tokens_base, missing='-', compact=False)} -> "
             f"{tokens(a.tokens_head, missing='-', compact=False)}",
         )
     )
     lines.append(
         (
-            "latency p50 / p95",
+            "latency p50 / p95, uncached calls",
             f"{_num(a.p50_base, ' ms')} / {_num(a.p95_base, ' ms')} -> "
             f"{_num(a.p50_head, ' ms')} / {_num(a.p95_head, ' ms')}",
         )
     )
     for name, (base, head) in a.metrics.items():
-        lines.append((f"metric {name}", f"{_pct(base)} -> {_pct(head)}"))
+        lines.append((f"metric {name}, all results", f"{_pct(base)} -> {_pct(head)}"))
     return lines
 
 
@@ -97,9 +107,12 @@ def _truncate(text: str | None, full: bool) -> str:
 def _case_outputs(case: CaseDiff, full: bool) -> tuple[str, str]:
     base = case.base
     if base is not None and base.output is None and base.output_hash is not None:
-        old = "(not kept in baseline files)"  # they record a hash of the output, not the output
+        # Made with baseline.output_chars 0, or before baseline files kept outputs: only a hash is there.
+        old = "(not kept in the baseline file)"
     else:
         old = _truncate(base.output if base else None, full)
+        if base is not None and base.output is not None and base.output_truncated:
+            old += f" [the baseline file keeps its first {len(base.output)} characters]"
     return (old, _truncate(case.head.output if case.head else None, full))
 
 
@@ -115,10 +128,17 @@ def render_text(result: DiffResult, verdict: GateVerdict | None, *, full: bool =
                 out.append(f"            was: {old}")
                 out.append(f"            now: {new}")
     if verdict is not None:
-        out.append(f"gate {'PASSED' if verdict.passed else 'FAILED'} for {result.suite}")
+        out.append(_verdict_line(result, verdict))
         out += [f"  x {r}" for r in verdict.reasons]
         out += [f"  - {n}" for n in verdict.notes]
     return "\n".join(out)
+
+
+def _verdict_line(result: DiffResult, verdict: GateVerdict) -> str:
+    state = "PASSED" if verdict.passed else "FAILED"
+    if verdict.enforced:
+        return f"gate {state} for {result.suite}"
+    return f"gate thresholds {state} for {result.suite} (as `llmopsctl gate` judges it; diff does not fail)"
 
 
 def _md_escape(text: str) -> str:
@@ -128,6 +148,8 @@ def _md_escape(text: str) -> str:
 def render_markdown(result: DiffResult, verdict: GateVerdict | None, *, full: bool = False) -> str:
     icon = "" if verdict is None else ("✅ " if verdict.passed else "❌ ")
     state = "" if verdict is None else (" — gate passed" if verdict.passed else " — gate failed")
+    if verdict is not None and not verdict.enforced:
+        state = state.replace("gate", "gate thresholds") + " (not enforced by diff)"
     out = [f"### {icon}llmopsctl: suite `{result.suite}`{state}", ""]
     out.append(f"Comparing **{result.head.label}** with **{result.base.label}**.")
     out.append("")
@@ -168,38 +190,51 @@ def render_markdown(result: DiffResult, verdict: GateVerdict | None, *, full: bo
 
 
 def render_junit(results: list[tuple[DiffResult, GateVerdict | None]]) -> str:
+    """One testsuite per suite: a testcase per case of the head and one for the gate. Regressed and errored
+    cases are failures unless the gate passed them (within its thresholds): the file then fails exactly
+    when the gate does. Without a verdict there is no gate testcase."""
     suites = ET.Element("testsuites", name="llmopsctl")
     total = failures = 0
     for result, verdict in results:
-        cases = [c for c in result.cases if c.head is not None]
-        failed = [c for c in cases if c.status in ("regressed", "error")]
-        gate_failed = verdict is not None and not verdict.passed
-        element = ET.SubElement(
-            suites,
-            "testsuite",
-            name=result.suite,
-            tests=str(len(cases) + 1),
-            failures=str(len(failed) + gate_failed),  # the gate's own testcase counts too
-        )
-        for case in cases:
-            tc = ET.SubElement(element, "testcase", classname=f"llmopsctl.{result.suite}", name=case.key)
-            if case.status in ("regressed", "error"):
-                old, new = _case_outputs(case, False)
-                failure = ET.SubElement(
-                    tc, "failure", message=f"{case.status}: {case.reason}", type=case.status
-                )
-                failure.text = f"was: {old}\nnow: {new}"
-            elif case.status == "flaky":
-                ET.SubElement(tc, "system-out").text = f"flaky: {case.reason}"
-        gate = ET.SubElement(element, "testcase", classname=f"llmopsctl.{result.suite}", name="gate")
-        if verdict is not None and not verdict.passed:
-            ET.SubElement(gate, "failure", message="; ".join(verdict.reasons), type="gate")
-        total += len(cases) + 1
-        failures += len(failed) + gate_failed
+        element = ET.SubElement(suites, "testsuite", name=result.suite)
+        failed = _junit_cases(element, result, verdict)
+        tests = len([c for c in result.cases if c.head is not None])
+        if verdict is not None:
+            gate = ET.SubElement(element, "testcase", classname=f"llmopsctl.{result.suite}", name="gate")
+            tests += 1
+            if not verdict.passed:
+                ET.SubElement(gate, "failure", message="; ".join(verdict.reasons), type="gate")
+                failed += 1
+            elif verdict.notes:
+                ET.SubElement(gate, "system-out").text = "\n".join(verdict.notes)
+        element.set("tests", str(tests))
+        element.set("failures", str(failed))
+        total += tests
+        failures += failed
     suites.set("tests", str(total))
     suites.set("failures", str(failures))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _junit_cases(element: ET.Element, result: DiffResult, verdict: GateVerdict | None) -> int:
+    """A testcase per case of the head under `element`; how many are failures."""
+    tolerated = verdict is not None and verdict.passed
+    failed = 0
+    for case in (c for c in result.cases if c.head is not None):
+        tc = ET.SubElement(element, "testcase", classname=f"llmopsctl.{result.suite}", name=case.key)
+        if case.status in ("regressed", "error"):
+            old, new = _case_outputs(case, False)
+            if tolerated:
+                text = f"{case.status}, within the gate's thresholds: {case.reason}\nwas: {old}\nnow: {new}"
+                ET.SubElement(tc, "system-out").text = text
+                continue
+            failure = ET.SubElement(tc, "failure", message=f"{case.status}: {case.reason}", type=case.status)
+            failure.text = f"was: {old}\nnow: {new}"
+            failed += 1
+        elif case.status == "flaky":
+            ET.SubElement(tc, "system-out").text = f"flaky: {case.reason}"
+    return failed
 
 
 def to_json(result: DiffResult, verdict: GateVerdict | None) -> dict[str, Any]:
@@ -210,6 +245,9 @@ def to_json(result: DiffResult, verdict: GateVerdict | None) -> dict[str, Any]:
             "base": result.base.label,
             "head": result.head.label,
             "counts": result.counts(),
+            "changed_files": None
+            if result.changes is None
+            else [{"kind": c.kind, "name": c.name, "how": c.how, "path": c.path} for c in result.changes],
             "aggregate": {k: v for k, v in vars(a).items()} | {"cost_increase_pct": a.cost_increase_pct},
             "cases": [
                 {
@@ -223,10 +261,12 @@ def to_json(result: DiffResult, verdict: GateVerdict | None) -> dict[str, Any]:
                 for c in result.cases
                 if c.status != "unchanged"
             ],
+            "denominators": DENOMINATORS,
             "gate": None
             if verdict is None
             else {
                 "passed": verdict.passed,
+                "enforced": verdict.enforced,
                 "reasons": verdict.reasons,
                 "notes": verdict.notes,
                 "thresholds": verdict.thresholds,
