@@ -191,7 +191,7 @@ def test_ci_and_pre_commit_files(project: Path) -> None:
     steps = workflow["jobs"]["gate"]["steps"]
     assert steps[0] == {"uses": "actions/checkout@v4", "with": {"fetch-depth": 0}}
     runs = [s.get("run") for s in steps]
-    assert runs[2:4] == ["pip install llmopsctl", "llmopsctl validate"]
+    assert runs[2:4] == ['pip install "$LLMOPSCTL_INSTALL"', "llmopsctl validate"]
     gate = next(s for s in steps if s.get("name") == "Gate")
     assert gate["run"].split()[:2] == ["llmopsctl", "gate"]
     assert '--base "origin/${GITHUB_BASE_REF}"' in gate["run"]
@@ -205,9 +205,10 @@ def test_ci_and_pre_commit_files(project: Path) -> None:
     assert (repo["repo"], hook["id"], hook["language"], hook["pass_filenames"]) == (
         "local",
         "llmopsctl-validate",
-        "system",
+        "python",
         True,
     )
+    assert hook["additional_dependencies"] == [workflow["env"]["LLMOPSCTL_INSTALL"]]
     files = re.compile(hook["files"])
     for path in ("llmops.yaml", "prompts/a.yaml", "datasets/x.jsonl", "suites/s.yml", "models/m.yaml"):
         assert files.search(path), path
