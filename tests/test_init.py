@@ -23,6 +23,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 TEMPLATE_FILES = [
     ".github/workflows/llmops.yml",
     ".gitignore",
+    ".llmops/.gitignore",
     ".pre-commit-config.yaml",
     "datasets/support-tickets.yaml",
     "evals/keyword_baseline.py",
@@ -146,8 +147,9 @@ def test_quickstart_content(project: Path) -> None:
     assert suite["models"] == ["keyword-baseline"]
     assert suite["gate"] == {"min_pass_rate": 0.7, "max_regressions": 0, "significance": 0.05}
 
-    gitignore = (project / ".gitignore").read_text().splitlines()
-    assert {".llmops/llmops.duckdb", ".llmops/llmops.duckdb.wal", "__pycache__/"} <= set(gitignore)
+    assert "__pycache__/" in (project / ".gitignore").read_text().splitlines()
+    ignored = (project / ".llmops" / ".gitignore").read_text().splitlines()
+    assert {"*.duckdb", "*.duckdb.wal", "*.duckdb.tmp/"} <= set(ignored)
 
 
 def test_dataset_is_a_realistic_golden_set(project: Path) -> None:

@@ -46,9 +46,12 @@ def open_project(*, strict: bool = True) -> Project:
 
 @contextmanager
 def open_store(project: Project, db: Path | None = None, *, read_only: bool = False) -> Iterator[Store]:
+    from llmopsctl.project.scaffold import ensure_llmops_gitignore
     from llmopsctl.store import Store
 
     path = db if db is not None else project.db_path
+    if not read_only and path.resolve().parent == (project.root / ".llmops").resolve():
+        ensure_llmops_gitignore(project.root)  # the database is never committed by accident
     store = Store.open(path, read_only=read_only)
     try:
         yield store

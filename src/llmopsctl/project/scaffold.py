@@ -27,6 +27,8 @@ from llmopsctl.project.schemas import KINDS, schema_text
 
 TEMPLATES_PACKAGE = "llmopsctl.templates"
 SCHEMA_DIR = ".llmops/schemas"
+LLMOPS_GITIGNORE = ".llmops/.gitignore"
+_LLMOPS_GITIGNORE_SOURCE = "quickstart/dot-llmops/dot-gitignore"  # the one text, for every project
 REPOSITORY_FILES = (".github/", ".pre-commit-config.yaml")  # read by GitHub and pre-commit at the top only
 NOTE_WIDTH = 96
 _TOKEN = re.compile(r"%%([a-z_]+)%%")
@@ -98,8 +100,20 @@ def scaffold(
 
 
 def _destination(directory: Path, top: Path, rel: str) -> Path:
-    rel = rel.replace("dot-", ".", 1) if rel.startswith("dot-") else rel
+    rel = "/".join("." + part[4:] if part.startswith("dot-") else part for part in rel.split("/"))
     return (top if rel.startswith(REPOSITORY_FILES) else directory) / rel
+
+
+def ensure_llmops_gitignore(root: Path) -> bool:
+    """Write `.llmops/.gitignore` (the results database is never committed) unless there is one; True when
+    written. For projects not made by `init`, when their database is first created there."""
+    target = root / LLMOPS_GITIGNORE
+    if target.exists():
+        return False
+    data = resources.files(TEMPLATES_PACKAGE).joinpath(_LLMOPS_GITIGNORE_SOURCE).read_bytes()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return True
 
 
 def _write(directory: Path, target: Path, data: bytes, force: bool, result: ScaffoldResult) -> None:
