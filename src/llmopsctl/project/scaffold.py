@@ -32,6 +32,7 @@ _LLMOPS_GITIGNORE_SOURCE = "quickstart/dot-llmops/dot-gitignore"  # the one text
 REPOSITORY_FILES = (".github/", ".pre-commit-config.yaml")  # read by GitHub and pre-commit at the top only
 NOTE_WIDTH = 96
 _TOKEN = re.compile(r"%%([a-z_]+)%%")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 Values = Mapping[str, "str | Sequence[str]"]
 
@@ -155,14 +156,20 @@ def _inline(values: Values, name: str) -> str:
 
 def template_values(directory: Path, top: Path, install: InstallSpec) -> dict[str, str | list[str]]:
     """What the templates' tokens stand for: the llmopsctl to install (with a note when CI may not reach it),
-    the project's directory from the repository's top and the results database there."""
+    the project's directory from the repository's top, the results database there, and the API keys the
+    project's models name (one secret each in CI)."""
     project_dir = Path(os.path.relpath(directory.resolve(), top.resolve())).as_posix()
     note = [f"# {part}" for line in install.note() for part in textwrap.wrap(line, NOTE_WIDTH)]
+    keys = model_key_envs(directory)
+    key_env = [f"{name}: ${{{{ secrets.{name} }}}}" for name in keys]
     return {
         "install_spec": json.dumps(install.requirement),
         "install_note": note,
         "project_dir": json.dumps(project_dir),
         "db_path": json.dumps(_db_path(directory, project_dir)),
+        "key_names": json.dumps(" ".join(keys)),
+        "key_env": key_env,
+        "gate_env": ["env:", *(f"  {line}" for line in key_env)] if keys else [],
     }
 
 
@@ -178,3 +185,17 @@ def _db_path(directory: Path, project_dir: str) -> str:
     if PurePosixPath(db).is_absolute():
         return db
     return os.path.normpath(PurePosixPath(project_dir) / db).replace(os.sep, "/")
+
+
+def model_key_envs(directory: Path) -> list[str]:
+    """The environment variables the project's model files name in `api_key_env`, sorted."""
+    names: set[str] = set()
+    for path in sorted((directory / "models").glob("*.y*ml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # `validate` reports it
+        name = data.get("api_key_env") if isinstance(data, dict) else None
+        if isinstance(name, str) and _ENV_NAME.fullmatch(name):
+            names.add(name)
+    return sorted(names)
