@@ -178,6 +178,18 @@ def test_a_bad_install_spec_is_a_usage_error(bad: str) -> None:
         chosen_install(bad)
 
 
+def test_an_install_spec_with_credentials_is_refused_without_showing_them(cli: Cli, tmp_path: Path) -> None:
+    spec = f"llmopsctl @ git+https://me:ghp_s3cret@git.example.com/org/llmopsctl.git@{SHA}"
+    result = cli("init", tmp_path / "p", "--install-spec", spec)
+    assert result.exit_code == 2
+    assert "git+https://git.example.com/org/llmopsctl.git" in result.stderr
+    assert "is given with credentials" in result.stderr
+    assert "s3cret" not in result.output
+    assert not (tmp_path / "p").exists()
+    ssh = f"llmopsctl @ git+ssh://git@git.example.com/org/llmopsctl.git@{SHA}"  # a user name is no secret
+    assert chosen_install(ssh).requirement == ssh
+
+
 def test_init_with_a_bad_install_spec_exits_2(cli: Cli, tmp_path: Path) -> None:
     result = cli("init", tmp_path / "p", "--install-spec", "-e .")
     assert result.exit_code == 2

@@ -9,6 +9,7 @@ commit, an archive, a local directory, or nothing (a package index, which then g
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
@@ -18,6 +19,7 @@ from llmopsctl import __version__
 from llmopsctl.errors import UsageError
 
 DIST_NAME = "llmopsctl"
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s#]+")
 GIT_URL_EXAMPLE = "llmopsctl @ git+https://HOST/ORG/llmopsctl.git@COMMIT"
 
 
@@ -187,8 +189,16 @@ def without_credentials(url: str) -> str:
 
 
 def chosen_install(text: str) -> InstallSpec:
-    """A requirement given with `--install-spec`: one line, not a pip option."""
+    """A requirement given with `--install-spec`: one line, not a pip option, with no credentials in a URL
+    (the workflow and the pre-commit config are committed)."""
     requirement = text.strip()
+    for url in _URL.findall(requirement):
+        if without_credentials(url) != url:
+            raise UsageError(
+                f"--install-spec: {without_credentials(url)} is given with credentials, which would be "
+                "committed in the workflow and the pre-commit config",
+                hint="give the URL without them; CI authenticates with its own token or deploy key",
+            )
     if not requirement:
         raise UsageError("--install-spec: empty", hint=f"e.g. {DIST_NAME}==0.1.0 or '{GIT_URL_EXAMPLE}'")
     if any(ord(c) < 32 for c in requirement) or requirement.startswith("-"):
