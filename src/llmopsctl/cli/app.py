@@ -11,12 +11,18 @@ import typer
 from typer.core import TyperGroup
 
 from llmopsctl import __version__
+from llmopsctl.cli.context import NO_PROJECT, forget_given_project, project_option
 from llmopsctl.cli.errors import run_guarded
 from llmopsctl.errors import UsageError
 
 
 class _Group(TyperGroup):
-    """Typer group whose `main` maps errors to exit codes, for the console script and CliRunner alike."""
+    """Typer group whose `main` maps errors to exit codes, for the console script and CliRunner alike, and
+    whose commands that work on a project all take `--project DIR` (after the command's name)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _add_project_option(self, top=True)
 
     def main(
         self,
@@ -28,6 +34,7 @@ class _Group(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = list(sys.argv[1:] if args is None else args)
+        forget_given_project()
         debug = "--debug" in argv
         code = run_guarded(
             lambda: super(_Group, self).main(
@@ -38,6 +45,14 @@ class _Group(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _add_project_option(group: Any, *, top: bool = False) -> None:
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):  # a group of commands (runs, cost, ...)
+            _add_project_option(command)
+        elif not (top and name in NO_PROJECT) and not any(p.name == "project" for p in command.params):
+            command.params.append(project_option())
 
 
 app = typer.Typer(

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from llmopsctl.cli.context import TextOrJson, project_root
+from llmopsctl.cli.context import TextOrJson, as_seen_from_here, project_root
 from llmopsctl.core.diagnostics import Diagnostic
 from llmopsctl.errors import UsageError, ValidationFailed
 
@@ -32,7 +32,7 @@ def validate(
     if missing:
         raise UsageError(f"no such file: {', '.join(missing)}")
     project = load_checked_project(root, only=paths or None)
-    diagnostics = sorted(set(project.diagnostics), key=lambda d: d.sort_key())
+    diagnostics = as_seen_from_here(root, project.diagnostics)
     files = len(project.files)
     elapsed_ms = (time.perf_counter() - started) * 1000
     if fmt is TextOrJson.json:
