@@ -108,10 +108,24 @@ def test_an_unreadable_verdict_is_asked_for_twice_then_an_error_of_the_case(
     root, data = judged_run
     bad = by_case(results(root, data["run_id"]))["q003"]
     assert bad["passed"] is None and bad["error_kind"] == "scorer"
-    assert "judge model 'judge' gave no readable verdict, twice" in bad["error"]
+    assert "judge model 'judge' gave no readable verdict of its own, twice" in bad["error"]
     assert "Looks fine to me" in bad["error"]  # the reply is quoted, shortened
     calls = judge_calls(root, data["run_id"])
     assert [c["result_id"] for c in calls].count(bad["id"]) == 2
+
+
+def test_a_judge_that_repeats_its_instructions_back_never_passes(
+    graded_project: GradedProject, fake_server: StartServer
+) -> None:
+    # Small local judges often copy the format they were shown; this one echoes everything it is sent.
+    server = fake_server(judged(lambda text: text))
+    root = graded_project(server, LLM_JUDGE, cases=2)
+    data = eval_json(root, code=1)
+    assert (data["passed"], data["failed"], data["errors"]) == (0, 0, 2)
+    for row in results(root, data["run_id"]):
+        assert row["passed"] is None and row["error_kind"] == "scorer"
+        assert "gave no readable verdict of its own, twice" in row["error"]
+    assert server.judge_count() == 4  # each asked once more, with the stricter instruction
 
 
 def test_judge_calls_go_through_the_engine_priced_apart_from_the_graded_call(
