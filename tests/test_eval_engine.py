@@ -194,6 +194,28 @@ def test_model_concurrency_limit_is_respected(eval_project: MakeProject, fake_se
     assert server.max_in_flight == 2  # reached, never passed
 
 
+def test_latency_excludes_the_wait_for_a_models_concurrency_slot(
+    eval_project: MakeProject, fake_server: StartServer
+) -> None:
+    delay_ms, n = 100.0, 8
+    limited = ModelDef("priced", pricing=PRICED.pricing, extra={"limits": {"concurrency": 1}})
+    server = fake_server(delay_s=delay_ms / 1000)
+    root = eval_project(server, cases=n, models=[limited])
+    data = eval_json(root, "-j", "8")
+    assert server.max_in_flight == 1
+    rows = results(root, data["run_id"])
+    latency = [r["latency_ms"] for r in rows]
+    queued = sorted(r["queue_ms"] for r in rows)
+    assert all(x >= delay_ms * 0.9 for x in latency)  # each call waits for the server's delay
+    # The calls went one at a time, so their own latencies add up to about the span of the requests the
+    # server saw (with room for the client's overhead); with the queue counted in they add up to n(n+1)/2.
+    arrivals = sorted(r.at for r in server.requests)
+    span_ms = (arrivals[-1] - arrivals[0]) * 1000
+    assert sum(latency) <= span_ms + max(latency) + n * delay_ms / 2
+    # ... and the wait is queue time: the last call in line waited for the n - 1 calls before it.
+    assert queued[-1] >= (n - 1) * delay_ms * 0.9 and queued[0] >= 0
+
+
 def test_recovered_faults_complete_the_run_and_retry_after_is_honoured(
     eval_project: MakeProject, fake_server: StartServer
 ) -> None:

@@ -62,6 +62,7 @@ class ResultRecord:
     owner: str | None = None
     source: str | None = None  # eval | replay
     environment: str | None = None
+    queue_ms: float | None = None  # time waiting for the model's limits, not part of latency_ms
 
     @property
     def id(self) -> str:
@@ -105,6 +106,7 @@ class JudgeCallRecord:
     price_version: str | None = None
     cached: bool | None = None
     latency_ms: float | None = None
+    queue_ms: float | None = None  # time waiting for the model's limits, not part of latency_ms
     team: str | None = None  # None: the graded result's (when costs are read)
     owner: str | None = None
     created_at: datetime | None = None  # None: when the store writes it

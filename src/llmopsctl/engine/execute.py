@@ -234,21 +234,24 @@ class Executor:
         estimate = sum(len(m["content"]) for m in prep.messages) // 4 + int(
             prep.params.get("max_tokens", 256)
         )
-        response, error, attempts, latency = await with_retries(
+        got = await with_retries(
             runtime,
             lambda: runtime.provider.complete(request),
             estimate_tokens=estimate,
             backoff_s=self.options.backoff_s,
             label=f"{item.model.provider} model {item.model.name!r}",
         )
-        if response is not None:
-            self._remember(prep, response)
-            await self._finish(prep, CallOutcome(response, attempts, latency))
+        if got.value is not None:
+            self._remember(prep, got.value)
+            await self._finish(
+                prep, CallOutcome(got.value, got.attempts, got.latency_ms, queue_ms=got.queue_ms)
+            )
             return
-        assert error is not None
-        kind = "replay" if isinstance(error, MissingRecording) else "provider"
-        message = describe_failure(error, attempts)
-        await self._finish(prep, CallOutcome(None, attempts, latency, error=message, error_kind=kind))
+        assert got.error is not None
+        kind = "replay" if isinstance(got.error, MissingRecording) else "provider"
+        message = describe_failure(got.error, got.attempts)
+        outcome = CallOutcome(None, got.attempts, got.latency_ms, queue_ms=got.queue_ms, error=message)
+        await self._finish(prep, replace(outcome, error_kind=kind))
 
     def _remember(self, prep: PreparedRequest, response: ChatResponse) -> None:
         cacheable = self.options.use_cache and self.runtimes[prep.item.model.name].cache

@@ -123,21 +123,28 @@ class ResultServices:
             self._record(model, runtime, cached.usage, cached.response_model, cached=True, latency_ms=0.0)
             return cached
         estimate = sum(len(m.get("content", "")) for m in messages) // 4 + int(merged.get("max_tokens", 256))
-        response, error, attempts, latency = await with_retries(
+        got = await with_retries(
             runtime,
             lambda: runtime.provider.complete(request),
             estimate_tokens=estimate,
             backoff_s=self.calls.options.backoff_s,
             label=f"judge model {model!r}",
         )
+        response = got.value
         if response is None:
-            assert error is not None
-            raise ScorerError(f"judge model {model!r} failed: {describe_failure(error, attempts)}")
+            assert got.error is not None
+            raise ScorerError(f"judge model {model!r} failed: {describe_failure(got.error, got.attempts)}")
         if runtime.cache:
             self.calls.remember(key, response.to_dict())
         self._record_answer(runtime, messages, merged, response)
         self._record(
-            model, runtime, response.usage, response.response_model, cached=False, latency_ms=latency
+            model,
+            runtime,
+            response.usage,
+            response.response_model,
+            cached=False,
+            latency_ms=got.latency_ms,
+            queue_ms=got.queue_ms,
         )
         return response
 
@@ -166,22 +173,33 @@ class ResultServices:
             self._record_embeddings(runtime, texts, stored, used, hit.get("model"))
             self._record(model, runtime, used, hit.get("model"), cached=True, latency_ms=0.0)
             return stored
-        result, error, attempts, latency = await with_retries(
+        got = await with_retries(
             runtime,
             lambda: provider.embed(texts, case_id=self.case_id),
             estimate_tokens=sum(len(t) for t in texts) // 4 + 1,
             backoff_s=self.calls.options.backoff_s,
             label=f"embedding model {model!r}",
         )
+        result = got.value
         if result is None:
-            assert error is not None
-            raise ScorerError(f"embedding model {model!r} failed: {describe_failure(error, attempts)}")
+            assert got.error is not None
+            raise ScorerError(
+                f"embedding model {model!r} failed: {describe_failure(got.error, got.attempts)}"
+            )
         vectors: list[list[float]] = [[float(x) for x in v] for v in result[0]]
         usage, response_model = result[1], result[2]
         if runtime.cache:
             self.calls.remember(key, {"vectors": vectors, "usage": usage.to_dict(), "model": response_model})
         self._record_embeddings(runtime, texts, vectors, usage, response_model)
-        self._record(model, runtime, usage, response_model, cached=False, latency_ms=latency)
+        self._record(
+            model,
+            runtime,
+            usage,
+            response_model,
+            cached=False,
+            latency_ms=got.latency_ms,
+            queue_ms=got.queue_ms,
+        )
         return vectors
 
     def _record_answer(
@@ -223,7 +241,8 @@ class ResultServices:
         response_model: str | None,
         *,
         cached: bool,
-        latency_ms: float,
+        latency_ms: float | None,
+        queue_ms: float | None = None,
     ) -> None:
         """Count a judge call and its cost in the run's ledger, and queue its `judge_calls` record."""
         self.count += 1
@@ -253,6 +272,7 @@ class ResultServices:
                 price_version=priced.version,
                 cached=cached,
                 latency_ms=latency_ms,
+                queue_ms=queue_ms,
                 team=self.team,
                 owner=self.owner,
             )

@@ -51,6 +51,8 @@ JUDGE_CALL_COLUMNS: dict[str, str] = {
     "team": "VARCHAR",
     "owner": "VARCHAR",
     "created_at": "TIMESTAMP",
+    # 0003_queue_time
+    "queue_ms": "DOUBLE",
 }
 
 BUDGET_EVENT_COLUMNS: dict[str, str] = {

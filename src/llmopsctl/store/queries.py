@@ -94,6 +94,8 @@ RESULT_COLUMNS: dict[str, str] = {
     "owner": "VARCHAR",
     "source": "VARCHAR",
     "environment": "VARCHAR",
+    # 0003_queue_time
+    "queue_ms": "DOUBLE",
 }
 
 SCORE_COLUMNS: dict[str, str] = {
