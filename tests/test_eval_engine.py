@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,6 +24,7 @@ from eval_helpers import (
     cli,
     db_path,
     eval_json,
+    latest_run,
     only_run,
     results,
     run_row,
@@ -373,6 +375,7 @@ def test_the_cassette_holds_every_answer_sorted_and_no_secret(recorded: Recorded
     entries = [json.loads(line) for line in recorded.recorded.decode().splitlines()]
     assert len(entries) == 6
     assert all(set(e) == {"key", "model", "messages", "params", "response"} for e in entries)
+    assert all(e["response"]["latency_ms"] >= 0 for e in entries)  # the call's latency, replayed with it
     assert [e["key"] for e in entries] == sorted(e["key"] for e in entries)
     assert KEY.encode() not in recorded.recorded and b"authorization" not in recorded.recorded.lower()
     assert b"bearer" not in recorded.recorded.lower() and b"127.0.0.1" not in recorded.recorded
@@ -383,9 +386,17 @@ def test_recording_again_writes_the_same_cassette(recorded: Recorded) -> None:
     cassette.unlink()  # recording again, the answers coming from the response cache
     eval_json(root, "--record", "-j", "1")
     assert cassette.read_bytes() == recorded.recorded and server.count() == 6
-    cassette.unlink()  # and from the server, in another order
+    cassette.unlink()  # and from the server, in another order: the same but for the new calls' latencies
     eval_json(root, "--record", "--no-cache", "-j", "6")
-    assert cassette.read_bytes() == recorded.recorded and server.count() == 12
+    assert without_latency(cassette.read_bytes()) == without_latency(recorded.recorded)
+    assert server.count() == 12
+
+
+def without_latency(cassette: bytes) -> list[dict[str, Any]]:
+    entries = [json.loads(line) for line in cassette.decode().splitlines()]
+    for entry in entries:
+        del entry["response"]["latency_ms"]
+    return entries
 
 
 def test_record_and_replay_exclude_each_other(recorded: Recorded) -> None:
@@ -398,6 +409,40 @@ def test_replay_answers_offline_from_the_cassette(offline: Path) -> None:
     assert (replayed["cases"], replayed["passed"], replayed["errors"]) == (6, 6, 0)
     rows = results(offline, replayed["run_id"])
     assert all(r["response_model"] == RESPONSE_MODEL and not r["cached"] for r in rows)
+
+
+def test_replayed_and_cached_answers_bring_their_calls_latency_never_0(
+    recorded: Recorded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, cassette = recorded.root, recorded.cassette
+    first = latest_run(root)["id"]
+    live = {r["item_key"]: r["latency_ms"] for r in results(root, first)}
+    assert all(x > 0 for x in live.values())
+    cached = eval_json(root)  # from the response cache: the latency of the call that was cached
+    assert {r["item_key"]: r["latency_ms"] for r in results(root, cached["run_id"])} == pytest.approx(
+        live, abs=0.05
+    )
+    recorded.server.stop()
+    monkeypatch.delenv(KEY_ENV)
+    replayed = eval_json(root, "--replay")
+    rows = results(root, replayed["run_id"])
+    assert {r["item_key"]: r["latency_ms"] for r in rows} == pytest.approx(live, abs=0.05)
+    assert all(r["source"] == "replay" and r["queue_ms"] is None for r in rows)
+    diffed = cli("-C", root, "diff", "--base", first, "--head", replayed["run_id"])
+    assert diffed.exit_code == 0, diffed.output
+    assert "(head: 6 from a cassette)" in diffed.stdout
+
+    # A cassette recorded before latencies were kept replays them as unknown, not as 0 ms.
+    lines = [json.loads(line) for line in cassette.read_text().splitlines()]
+    for entry in lines:
+        del entry["response"]["latency_ms"]
+    cassette.write_text("".join(json.dumps(e) + "\n" for e in lines))
+    old = eval_json(root, "--replay")
+    assert all(r["latency_ms"] is None for r in results(root, old["run_id"]))
+    gate = cli("-C", root, "gate", "--base", first, "--replay", "--max-p95-latency-ms", "1")
+    assert gate.exit_code == 0, gate.output
+    assert re.search(r"p95 latency unknown, max_p95_latency_ms=1(\.0)? not checked", gate.stdout)
+    assert "6 replayed or cached with no latency kept" in gate.stdout
 
 
 def test_replay_names_a_case_the_cassette_has_no_answer_for(offline: Path) -> None:

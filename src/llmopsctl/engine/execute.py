@@ -124,7 +124,8 @@ class Executor:
             elif prep.request_hash in hits:
                 response = ChatResponse.from_dict(hits[prep.request_hash])
                 self._record(prep, response)
-                await self._finish(prep, CallOutcome(response, 0, 0.0, cached=True))
+                # the latency of the call that was cached, when its entry kept it; never 0 for "cached"
+                await self._finish(prep, CallOutcome(response, 0, response.latency_ms, cached=True))
             else:
                 await _put(queue, prep, workers)
         await self._maybe_flush()
@@ -241,10 +242,14 @@ class Executor:
             backoff_s=self.options.backoff_s,
             label=f"{item.model.provider} model {item.model.name!r}",
         )
+        if got.value is not None and runtime.replayed:  # the recorded call's latency (None: not recorded)
+            await self._finish(prep, CallOutcome(got.value, got.attempts, got.value.latency_ms))
+            return
         if got.value is not None:
-            self._remember(prep, got.value)
+            response = replace(got.value, latency_ms=got.latency_ms)  # cached and recorded with its latency
+            self._remember(prep, response)
             await self._finish(
-                prep, CallOutcome(got.value, got.attempts, got.latency_ms, queue_ms=got.queue_ms)
+                prep, CallOutcome(response, got.attempts, got.latency_ms, queue_ms=got.queue_ms)
             )
             return
         assert got.error is not None

@@ -3,12 +3,12 @@ cached, limited, retried, and their tokens and cost recorded (in `judge_calls`) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from llmopsctl.core.chat import ChatRequest, ChatResponse
+from llmopsctl.core.chat import ChatRequest, ChatResponse, stored_latency
 from llmopsctl.core.hashing import content_hash
 from llmopsctl.core.records import JudgeCallRecord
 from llmopsctl.core.usage import Usage
@@ -120,7 +120,8 @@ class ResultServices:
         if hit is not None:
             cached = ChatResponse.from_dict(hit)
             self._record_answer(runtime, messages, merged, cached)  # as graded answers: cached ones too
-            self._record(model, runtime, cached.usage, cached.response_model, cached=True, latency_ms=0.0)
+            latency = cached.latency_ms  # the cached call's, when its entry kept it
+            self._record(model, runtime, cached.usage, cached.response_model, cached=True, latency_ms=latency)
             return cached
         estimate = sum(len(m.get("content", "")) for m in messages) // 4 + int(merged.get("max_tokens", 256))
         got = await with_retries(
@@ -130,10 +131,16 @@ class ResultServices:
             backoff_s=self.calls.options.backoff_s,
             label=f"judge model {model!r}",
         )
-        response = got.value
-        if response is None:
+        if got.value is None:
             assert got.error is not None
             raise ScorerError(f"judge model {model!r} failed: {describe_failure(got.error, got.attempts)}")
+        if runtime.replayed:  # the recorded call's latency (None: not recorded)
+            replayed = got.value
+            self._record(
+                model, runtime, replayed.usage, replayed.response_model, latency_ms=replayed.latency_ms
+            )
+            return replayed
+        response = replace(got.value, latency_ms=got.latency_ms)  # cached and recorded with its latency
         if runtime.cache:
             self.calls.remember(key, response.to_dict())
         self._record_answer(runtime, messages, merged, response)
@@ -142,7 +149,6 @@ class ResultServices:
             runtime,
             response.usage,
             response.response_model,
-            cached=False,
             latency_ms=got.latency_ms,
             queue_ms=got.queue_ms,
         )
@@ -171,7 +177,8 @@ class ResultServices:
             stored = [list(map(float, v)) for v in hit["vectors"]]
             used = Usage.from_dict(hit.get("usage"))
             self._record_embeddings(runtime, texts, stored, used, hit.get("model"))
-            self._record(model, runtime, used, hit.get("model"), cached=True, latency_ms=0.0)
+            latency = stored_latency(hit.get("latency_ms"))  # the cached call's, when its entry kept it
+            self._record(model, runtime, used, hit.get("model"), cached=True, latency_ms=latency)
             return stored
         got = await with_retries(
             runtime,
@@ -188,18 +195,14 @@ class ResultServices:
             )
         vectors: list[list[float]] = [[float(x) for x in v] for v in result[0]]
         usage, response_model = result[1], result[2]
+        if runtime.replayed:  # a cassette keeps no latency of embeddings: unknown, not 0
+            self._record(model, runtime, usage, response_model, latency_ms=None)
+            return vectors
         if runtime.cache:
-            self.calls.remember(key, {"vectors": vectors, "usage": usage.to_dict(), "model": response_model})
+            entry = {"vectors": vectors, "usage": usage.to_dict(), "model": response_model}
+            self.calls.remember(key, {**entry, "latency_ms": round(got.latency_ms, 1)})
         self._record_embeddings(runtime, texts, vectors, usage, response_model)
-        self._record(
-            model,
-            runtime,
-            usage,
-            response_model,
-            cached=False,
-            latency_ms=got.latency_ms,
-            queue_ms=got.queue_ms,
-        )
+        self._record(model, runtime, usage, response_model, latency_ms=got.latency_ms, queue_ms=got.queue_ms)
         return vectors
 
     def _record_answer(
@@ -240,7 +243,7 @@ class ResultServices:
         usage: Usage,
         response_model: str | None,
         *,
-        cached: bool,
+        cached: bool = False,
         latency_ms: float | None,
         queue_ms: float | None = None,
     ) -> None:

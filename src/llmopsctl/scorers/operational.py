@@ -22,7 +22,8 @@ def _maximum(value: Any, config: dict[str, Any], unit: str) -> float:
 
 
 def latency(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
-    """The call took at most `value` (or `threshold`) milliseconds. Cache hits have latency 0 and pass."""
+    """The call took at most `value` (or `threshold`) milliseconds. A cached or replayed answer is checked
+    with its original call's latency; an unknown latency (none was kept) fails."""
     limit = _maximum(value, config, "milliseconds")
     if ctx.latency_ms is None:
         return Score.of(False, "latency unknown")
