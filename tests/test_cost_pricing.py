@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from llmopsctl.core.definitions import Pricing
+from llmopsctl.core.definitions import PriceAs, Pricing
 from llmopsctl.core.records import ResultRecord
 from llmopsctl.core.usage import Usage
 from llmopsctl.cost import pricing
 from llmopsctl.cost.estimate import estimate_cost
-from llmopsctl.cost.pricing import PriceQuote, cost_of, price_call, quote_price
+from llmopsctl.cost.pricing import PriceQuote, cost_of, price_call, quote_price, quote_with_reason
 from llmopsctl.report.cost_price import describe_price
 from llmopsctl.store import Store
 
@@ -105,6 +105,48 @@ def test_unknown_prices_are_none_never_zero(provider: str, model_id: str, base_u
     assert quote_price(override=None, provider=provider, model_id=model_id, base_url=base_url, at=AT) is None
     text = describe_price(override=None, provider=provider, model_id=model_id, base_url=base_url, at=AT)
     assert "unknown price" in text and "pricing:" in text
+
+
+LOCAL = "http://127.0.0.1:8000/v1"
+
+
+def test_a_model_behind_a_gateway_is_priced_as_the_catalogue_model_it_names() -> None:
+    usage = Usage(input_tokens=1000, output_tokens=100, cached_input_tokens=400)
+    assert call(usage, base_url=LOCAL) == pricing.PricedCall(None, None, None)
+    priced = call(usage, base_url=LOCAL, price_as=PriceAs("openai", "gpt-4o-mini"))
+    assert priced.cost == Decimal("0.00018") and priced.source == "genai-prices"  # as in the catalogue
+    quote, reason = quote_with_reason(
+        None, "openai", "gpt-4o-mini", LOCAL, AT, price_as=PriceAs("openai", "gpt-4o-mini")
+    )
+    assert quote is not None and quote.detail == "openai / gpt-4o-mini" and "`price_as`" in reason
+    # Why a gateway has no price names the rule, not the catalogue's own words.
+    quote, reason = quote_with_reason(None, "openai", "gpt-4o-mini", LOCAL, AT)
+    assert quote is None and "Unable to find" not in reason
+    assert reason.startswith(f"the catalogue knows no API at {LOCAL}") and "`price_as:" in reason
+    _, bad = quote_with_reason(None, "openai", "x", LOCAL, AT, price_as=PriceAs("openai", "gpt-nope"))
+    assert bad == "its `price_as` (openai / gpt-nope): the catalogue has no model 'gpt-nope' of openai"
+
+
+def test_pricing_without_cached_input_takes_the_catalogues_cached_ratio() -> None:
+    flat = Pricing.from_mapping({"input": 1, "output": 2})
+    usage = Usage(input_tokens=1000, output_tokens=100, cached_input_tokens=400)
+    # gpt-4o-mini's cached input is half its input price: 600 * 1 + 400 * 0.5 + 100 * 2 per million
+    assert call(usage, override=flat).cost == Decimal("0.001")
+    assert call(
+        usage, override=flat, base_url=LOCAL, price_as=PriceAs("openai", "gpt-4o-mini")
+    ).cost == Decimal("0.001")
+    # A model the catalogue does not know: cached reads at the input price, and `cost price` says so.
+    assert call(usage, override=flat, model_id="no-such-model-xyz").cost == Decimal("0.0012")
+    assert call(Usage(input_tokens=1000, output_tokens=100), override=flat).cost == Decimal("0.0012")
+    text = describe_price(override=flat, provider="openai", model_id="gpt-4o-mini", base_url=None, at=AT)
+    assert "cached input $0.5 / M tokens (the input price x 0.5, the catalogue's ratio" in text
+    text = describe_price(
+        override=flat, provider="openai", model_id="no-such-model-xyz", base_url=None, at=AT
+    )
+    assert (
+        "cached input $1 / M tokens (the input price: `pricing` gives no `cached_input` and the catalogue"
+        in text
+    )
 
 
 def test_known_price_without_token_counts_is_unknown_cost() -> None:

@@ -185,6 +185,7 @@ def build_runtimes(
             retries=model.retries if model.retries is not None else project.settings.defaults.retries,
             timeout_s=spec.timeout_s,
             pricing=model.pricing,
+            price_as=model.price_as,
             # A replayed model keeps its model file's base_url, which prices it (see cost.pricing).
             base_url=spec.base_url if replay is None else model.base_url,
             cache=provider.cacheable,
