@@ -15,7 +15,7 @@ from llmopsctl.core.definitions import PriceAs, Pricing
 from llmopsctl.core.records import ResultRecord
 from llmopsctl.core.usage import Usage
 from llmopsctl.cost import pricing
-from llmopsctl.cost.estimate import estimate_cost
+from llmopsctl.cost.estimate import EstimateItem, estimate_cost
 from llmopsctl.cost.pricing import PriceQuote, cost_of, price_call, quote_price, quote_with_reason
 from llmopsctl.report.cost_price import describe_price
 from llmopsctl.store import Store
@@ -220,17 +220,33 @@ def test_describe_price_names_its_source() -> None:
     assert "model file's `pricing`" in text and "(not used)" in text
 
 
-def test_estimate_cost_counts_unknown_prices_apart() -> None:
-    quote = PriceQuote(source="override", version="v1", input=Decimal("1"), output=Decimal("2"), detail="m")
+def test_estimate_cost_counts_unknown_prices_apart_and_names_the_models() -> None:
+    quote = PriceQuote(source="override", version="v1", input=Decimal("1"), output=Decimal("2"))
+    catalogue = PriceQuote(
+        source="genai-prices",
+        version="genai-prices 0.1",
+        input=Decimal("1"),
+        output=Decimal("2"),
+        detail="o / m",
+    )
     estimate = estimate_cost(
-        [(4000, 100, quote), (400, None, quote), (4000, 100, None)], default_output_tokens=50
+        [
+            EstimateItem("bot", 4000, 100, quote),
+            EstimateItem("bot", 400, None, quote),
+            EstimateItem("local", 4000, 100, None),
+            EstimateItem("grader", 400, None, catalogue, judge=True),
+            EstimateItem("grader2", 4, 1, None, judge=True),
+        ],
+        default_output_tokens=50,
     )
-    # (1000 in * 1 + 100 out * 2) + (100 in * 1 + 50 out * 2) = 1200 + 200 per million
-    assert estimate.amount == Decimal("0.0014")
-    assert (estimate.calls, estimate.unknown) == (3, 1)
-    assert (estimate.input_tokens, estimate.output_tokens) == (2100, 250)
-    assert "characters / 4" in estimate.explanation and "max_tokens, 50 where unset" in estimate.explanation
-    assert (
-        "1 calls with unknown price not counted" in estimate.explanation and "v1 (m)" in estimate.explanation
-    )
+    # (1000 in * 1 + 100 out * 2) + (100 in * 1 + 50 out * 2) + (100 in * 1 + 50 out * 2) per million
+    assert estimate.amount == Decimal("0.0016") and estimate.judge_amount == Decimal("0.0002")
+    assert (estimate.calls, estimate.unknown, estimate.judge_calls) == (5, 2, 2)
+    assert estimate.unpriced == ("local", "grader2")
+    assert (estimate.input_tokens, estimate.output_tokens) == (2201, 301)
+    text = estimate.explanation
+    assert text.startswith("estimated $0.0016 for 3 of 5 calls (3 graded, 2 judge)")
+    assert "characters / 4" in text and "max_tokens, 50 where unset" in text
+    assert "at prices of bot (its model file's pricing), grader (genai-prices 0.1: o / m)" in text
+    assert text.endswith("; 2 calls with unknown price not counted (unpriced: local, grader2)")
     assert estimate_cost([]).amount == 0

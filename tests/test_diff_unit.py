@@ -196,6 +196,9 @@ def test_cost_and_tokens_count_paired_cases_only() -> None:
     agg = diff(base, head).aggregate
     assert (agg.cost_base, agg.cost_head) == (Decimal("0.030"), Decimal("0.045"))
     assert agg.cost_increase_pct == pytest.approx(50.0)
+    data = to_json(diff(base, head), None)["aggregate"]  # money in JSON: exact decimal text
+    assert (data["cost_base"], data["cost_head"]) == ("0.03", "0.045")
+    assert "$0.03 -> $0.045 (+50.0%)" in render_text(diff(base, head), None)
     assert (agg.tokens_base, agg.tokens_head) == (110, 170)
     # A paired case without a price makes the total unknown, never a smaller number.
     head.cases["p/m/d/b"].cost_usd = None

@@ -252,7 +252,7 @@ def test_a_second_run_is_answered_from_the_cache_at_no_cost(
 
     again = eval_json(root)
     assert server.count() == 3 and again["runs"][0]["cached"] == 3 and again["passed"] == 3
-    assert again["cost_usd"] == 0
+    assert again["cost_usd"] == "0"
     rows = results(root, again["run_id"])
     assert all(r["cached"] and r["cost_usd"] == 0 and r["attempts"] == 0 for r in rows)
     assert all(r["cost_nominal_usd"] == COST_PER_CALL for r in rows)  # what it would have cost

@@ -31,7 +31,7 @@ def sql(
     db: Path = typer.Option(None, "--db", help="Results database (default: from llmops.yaml)."),
 ) -> None:
     """Run a read-only SQL query on the results database (tables: runs, results, scores, cache)."""
-    from llmopsctl.report.format import jsonable
+    from llmopsctl.report.format import csv_cell, jsonable
 
     project = open_project(strict=False)
     with open_store(project, db, read_only=True) as store:
@@ -39,7 +39,7 @@ def sql(
     if fmt is QueryFormat.json:
         typer.echo(
             json.dumps(
-                [jsonable(dict(zip(columns, row, strict=True)), exact=True) for row in rows],
+                [jsonable(dict(zip(columns, row, strict=True))) for row in rows],
                 indent=2,
                 default=str,
             )
@@ -47,7 +47,7 @@ def sql(
     elif fmt is QueryFormat.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerows([csv_cell(v) for v in row] for row in rows)
     else:
         from rich.table import Table
 

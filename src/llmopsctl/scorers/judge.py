@@ -330,9 +330,16 @@ def check_factuality(assertion: Assertion, env: CheckEnv) -> list[Problem]:
 
 
 TYPES = (
-    AssertionType("llm-judge", llm_judge, needs_value=False, negatable=False, check=check_llm_judge),
-    AssertionType("factuality", factuality, negatable=False, check=check_factuality),
     AssertionType(
-        "answer-relevance", answer_relevance, needs_value=False, negatable=False, check=check_graded
+        "llm-judge", llm_judge, needs_value=False, negatable=False, check=check_llm_judge, judge_calls=1
+    ),
+    AssertionType("factuality", factuality, negatable=False, check=check_factuality, judge_calls=1),
+    AssertionType(
+        "answer-relevance",
+        answer_relevance,
+        needs_value=False,
+        negatable=False,
+        check=check_graded,
+        judge_calls=1,
     ),
 )

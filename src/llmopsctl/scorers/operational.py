@@ -33,13 +33,15 @@ def latency(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
 
 
 def cost(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
-    """The call cost at most `value` (or `threshold`) USD. Unknown cost (no pricing) fails."""
+    """The call costs at most `value` (or `threshold`) USD at list price: a cached or replayed answer is
+    checked at its call's price, so the verdict does not depend on the cache. Unknown cost (no pricing)
+    fails."""
     limit = _maximum(value, config, "USD")
     if ctx.cost_usd is None:
         return Score.of(False, "cost unknown")
     if ctx.cost_usd <= limit + 1e-12:
-        return Score.of(True, f"cost {money(ctx.cost_usd, 'general')} <= {money(limit, 'general')}")
-    return Score.of(False, f"cost {money(ctx.cost_usd, 'general')} > {money(limit, 'general')}")
+        return Score.of(True, f"cost {money(ctx.cost_usd)} <= {money(limit)}")
+    return Score.of(False, f"cost {money(ctx.cost_usd)} > {money(limit)}")
 
 
 def finish_reasons(value: Any) -> list[str]:
