@@ -82,7 +82,8 @@ def cost_line(p: Progress) -> str:
         return f"cost {spent}"
     judges = money(p.judge_spend, unknown=p.judge_unknown_cost)
     total = money(p.total_cost, unknown=p.unknown_cost + p.judge_unknown_cost)
-    return f"cost {total}: eval {spent}, {p.judge_calls} judge calls {judges}"
+    calls = f"{p.judge_calls} judge call{'' if p.judge_calls == 1 else 's'}"
+    return f"cost {total}: eval {spent}, {calls} {judges}"
 
 
 def summary_table(suite: str, run_id: str, rows: list[dict[str, Any]]) -> Table:
