@@ -1,10 +1,12 @@
-"""The one money and token formatter: each style prints what its callers printed before it existed."""
+"""The one money and token formatter: one rounding rule for people, exact digits for machines."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from llmopsctl.core.format import MoneyStyle, money, ms, pct, tokens
 
@@ -14,48 +16,54 @@ D = Decimal
 @pytest.mark.parametrize(
     ("value", "style", "expected"),
     [
-        # cents: terminal tables, progress, budget alerts
-        (D("0.1234567"), "cents", "$0.1235"),
-        (D("0.0000031"), "cents", "$0.0000"),
-        (D("1234.5678"), "cents", "$1,234.57"),
-        (0.5, "cents", "$0.5000"),
-        # estimate: tiny amounts keep 2 significant digits
-        (D("0.0000031"), "estimate", "$0.0000031"),
-        (D("0.00012345"), "estimate", "$0.00012"),
-        (D(0), "estimate", "$0.0000"),
-        (D("12.345"), "estimate", "$12.34"),
-        # trimmed: cost reports and reviews
-        (D(0), "trimmed", "$0"),
-        (D("0.5"), "trimmed", "$0.50"),
-        (D("0.00001234"), "trimmed", "$0.00001234"),
-        (D("0.000000001"), "trimmed", "<$0.00000001"),
-        (D("-0.5"), "trimmed", "-$0.50"),
-        (D("1234567.891"), "trimmed", "$1,234,567.89"),
+        # display: one rule for people (terminal, Markdown, messages), half up
+        (D(0), "display", "$0"),
+        (D("0.5"), "display", "$0.50"),
+        (0.5, "display", "$0.50"),
+        (D("0.1234567"), "display", "$0.1234567"),
+        (D("0.0000031"), "display", "$0.0000031"),
+        (D("0.00001234"), "display", "$0.00001234"),
+        (D("0.000000125"), "display", "$0.00000013"),
+        (D("0.000000001"), "display", "<$0.00000001"),
+        (D("0.999999999"), "display", "$1.00"),
+        (D("-0.5"), "display", "-$0.50"),
+        (D("12.345"), "display", "$12.35"),
+        (D("1234567.891"), "display", "$1,234,567.89"),
+        (D("1E+1"), "display", "$10.00"),
+        (1.5e-07, "display", "$0.00000015"),
         # exact: JSON, CSV and prices
         (D("0.1000000000"), "exact", "$0.1"),
         (D("1E+1"), "exact", "$10"),
         (D("-0"), "exact", "$0"),
-        # as_held: a cost cap as it was given
-        (D("10.0"), "as_held", "$10.0"),
-        (D("1e-08"), "as_held", "$0.00000001"),
-        # fixed and general
-        (D("0.1234567"), "fixed", "$0.123457"),
-        (D("1234.5"), "fixed", "$1234.500000"),
-        (1.5e-07, "general", "$1.5e-07"),
-        (0.0001234567, "general", "$0.000123457"),
+        (D("-0.25"), "exact", "-$0.25"),
+        (D("0.0000000001234"), "exact", "$0.0000000001234"),
     ],
 )
 def test_money_styles(value: Decimal | float, style: MoneyStyle, expected: str) -> None:
     assert money(value, style) == expected
 
 
-def test_money_unknown_digits_and_symbol() -> None:
-    assert money(None) == money(None, "trimmed") == "?"
+def test_money_unknown_and_symbol() -> None:
+    assert money(None) == money(None, "exact") == "?"
     assert money(None, unknown=3) == "? (3 calls unpriced)"
-    assert money(D("0.25"), unknown=3) == "$0.2500 (+? for 3)"
-    assert money(D("0.1234567"), "fixed", digits=2) == "$0.12"
+    assert money(D("0.25"), unknown=3) == "$0.25 (+? for 3)"
     assert money(D("0.10"), "exact", symbol=False) == "0.1"
-    assert money(D("0.000000001"), "trimmed", symbol=False) == "<0.00000001"
+    assert money(D("0.000000001"), symbol=False) == "<0.00000001"
+
+
+@given(st.decimals(min_value=-(10**9), max_value=10**9, allow_nan=False, allow_infinity=False))
+def test_money_for_people_rounds_to_the_cent_or_the_8th_place_and_never_shows_0_for_an_amount(
+    value: Decimal,
+) -> None:
+    text = money(value)
+    if value == 0:
+        assert text == "$0"
+        return
+    assert text != "$0" and money(value, "exact") != "$0"
+    shown = text.replace("$", "").replace(",", "").lstrip("<")
+    if not text.startswith(("<", "-<")):
+        places = 2 if abs(value) >= D("0.999999995") else 8
+        assert D(shown) == value.quantize(D(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def test_tokens_compact_and_full() -> None:

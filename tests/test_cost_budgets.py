@@ -215,7 +215,7 @@ def test_webhook_receives_slack_json(
     assert len(handler.received) == 1
     content_type, payload = handler.received[0]
     assert content_type == "application/json" and set(payload) == {"text"}
-    assert "proj" in payload["text"] and "80%" in payload["text"] and "$0.9000" in payload["text"]
+    assert "proj" in payload["text"] and "80%" in payload["text"] and "spent $0.90 (90.0%)" in payload["text"]
     assert [e["delivered"] for e in budget_events(store)] == [True]
     assert check_alerts(store, budgets_of(webhook_settings()), datetime(2025, 3, 1, 11)) == []
     assert len(handler.received) == 1

@@ -184,8 +184,37 @@ def test_price_of_a_project_model_and_of_a_catalogue_id(proj: Path) -> None:
         cost("price", "o3", "--provider", "openai", "--at", "2025-01-01", "--format", "json").stdout
     )
     assert doc["source"] == "genai-prices" and doc["per_million_usd"]["input"] == "10"
-    result = cost("price", "keyword-baseline")
-    assert result.exit_code == 0 and "unknown price" in result.stdout
+
+
+def test_price_of_an_unknown_model_exits_1_saying_why(proj: Path) -> None:
+    result = cost("price", "keyword-baseline")  # a python model of the project
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith(
+        "error: no known price for model keyword-baseline (models/keyword-baseline.yaml)"
+    )
+    assert "python models have no catalogue price" in result.stderr and "`price_as:" in result.stderr
+    typo = cost("price", "gpt-4o-mnii")
+    assert typo.exit_code == 1 and "Traceback" not in typo.output
+    assert "no known price for 'gpt-4o-mnii': the catalogue has no model matching" in typo.stderr
+    assert "did you mean 'gpt-4o-mini'?" in typo.stderr  # the project's model of that name
+    as_json = cost("price", "no-such-model", "--provider", "openai", "--format", "json")
+    assert as_json.exit_code == 1
+    doc = json.loads(as_json.stdout)
+    assert (
+        doc["per_million_usd"] is None
+        and doc["reason"] == "the catalogue has no model 'no-such-model' of openai"
+    )
+
+
+def test_price_of_a_model_priced_as_a_catalogue_model(proj: Path) -> None:
+    (proj / "models" / "gateway.yaml").write_text(
+        "provider: openai\nmodel: gpt-4o-mini\nbase_url: http://127.0.0.1:9/v1\napi_key_env: OPENAI_API_KEY\n"
+        "price_as: {provider: openai, model: gpt-4o-mini}\n"
+    )
+    result = cost("price", "gateway")
+    assert result.exit_code == 0, result.output
+    assert "genai-prices" in result.stdout and "(the model file's `price_as`)" in result.stdout
+    assert "$0.15 / M tokens" in result.stdout
 
 
 def test_price_outside_a_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

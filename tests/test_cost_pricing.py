@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from llmopsctl.core.definitions import Pricing
+from llmopsctl.core.definitions import PriceAs, Pricing
 from llmopsctl.core.records import ResultRecord
 from llmopsctl.core.usage import Usage
 from llmopsctl.cost import pricing
-from llmopsctl.cost.estimate import estimate_cost
-from llmopsctl.cost.pricing import PriceQuote, cost_of, price_call, quote_price
+from llmopsctl.cost.estimate import EstimateItem, estimate_cost
+from llmopsctl.cost.pricing import PriceQuote, cost_of, price_call, quote_price, quote_with_reason
 from llmopsctl.report.cost_price import describe_price
 from llmopsctl.store import Store
 
@@ -107,6 +107,48 @@ def test_unknown_prices_are_none_never_zero(provider: str, model_id: str, base_u
     assert "unknown price" in text and "pricing:" in text
 
 
+LOCAL = "http://127.0.0.1:8000/v1"
+
+
+def test_a_model_behind_a_gateway_is_priced_as_the_catalogue_model_it_names() -> None:
+    usage = Usage(input_tokens=1000, output_tokens=100, cached_input_tokens=400)
+    assert call(usage, base_url=LOCAL) == pricing.PricedCall(None, None, None)
+    priced = call(usage, base_url=LOCAL, price_as=PriceAs("openai", "gpt-4o-mini"))
+    assert priced.cost == Decimal("0.00018") and priced.source == "genai-prices"  # as in the catalogue
+    quote, reason = quote_with_reason(
+        None, "openai", "gpt-4o-mini", LOCAL, AT, price_as=PriceAs("openai", "gpt-4o-mini")
+    )
+    assert quote is not None and quote.detail == "openai / gpt-4o-mini" and "`price_as`" in reason
+    # Why a gateway has no price names the rule, not the catalogue's own words.
+    quote, reason = quote_with_reason(None, "openai", "gpt-4o-mini", LOCAL, AT)
+    assert quote is None and "Unable to find" not in reason
+    assert reason.startswith(f"the catalogue knows no API at {LOCAL}") and "`price_as:" in reason
+    _, bad = quote_with_reason(None, "openai", "x", LOCAL, AT, price_as=PriceAs("openai", "gpt-nope"))
+    assert bad == "its `price_as` (openai / gpt-nope): the catalogue has no model 'gpt-nope' of openai"
+
+
+def test_pricing_without_cached_input_takes_the_catalogues_cached_ratio() -> None:
+    flat = Pricing.from_mapping({"input": 1, "output": 2})
+    usage = Usage(input_tokens=1000, output_tokens=100, cached_input_tokens=400)
+    # gpt-4o-mini's cached input is half its input price: 600 * 1 + 400 * 0.5 + 100 * 2 per million
+    assert call(usage, override=flat).cost == Decimal("0.001")
+    assert call(
+        usage, override=flat, base_url=LOCAL, price_as=PriceAs("openai", "gpt-4o-mini")
+    ).cost == Decimal("0.001")
+    # A model the catalogue does not know: cached reads at the input price, and `cost price` says so.
+    assert call(usage, override=flat, model_id="no-such-model-xyz").cost == Decimal("0.0012")
+    assert call(Usage(input_tokens=1000, output_tokens=100), override=flat).cost == Decimal("0.0012")
+    text = describe_price(override=flat, provider="openai", model_id="gpt-4o-mini", base_url=None, at=AT)
+    assert "cached input $0.5 / M tokens (the input price x 0.5, the catalogue's ratio" in text
+    text = describe_price(
+        override=flat, provider="openai", model_id="no-such-model-xyz", base_url=None, at=AT
+    )
+    assert (
+        "cached input $1 / M tokens (the input price: `pricing` gives no `cached_input` and the catalogue"
+        in text
+    )
+
+
 def test_known_price_without_token_counts_is_unknown_cost() -> None:
     priced = call(Usage(input_tokens=None, output_tokens=None))
     assert priced.cost is None and priced.source == "genai-prices"
@@ -178,17 +220,33 @@ def test_describe_price_names_its_source() -> None:
     assert "model file's `pricing`" in text and "(not used)" in text
 
 
-def test_estimate_cost_counts_unknown_prices_apart() -> None:
-    quote = PriceQuote(source="override", version="v1", input=Decimal("1"), output=Decimal("2"), detail="m")
+def test_estimate_cost_counts_unknown_prices_apart_and_names_the_models() -> None:
+    quote = PriceQuote(source="override", version="v1", input=Decimal("1"), output=Decimal("2"))
+    catalogue = PriceQuote(
+        source="genai-prices",
+        version="genai-prices 0.1",
+        input=Decimal("1"),
+        output=Decimal("2"),
+        detail="o / m",
+    )
     estimate = estimate_cost(
-        [(4000, 100, quote), (400, None, quote), (4000, 100, None)], default_output_tokens=50
+        [
+            EstimateItem("bot", 4000, 100, quote),
+            EstimateItem("bot", 400, None, quote),
+            EstimateItem("local", 4000, 100, None),
+            EstimateItem("grader", 400, None, catalogue, judge=True),
+            EstimateItem("grader2", 4, 1, None, judge=True),
+        ],
+        default_output_tokens=50,
     )
-    # (1000 in * 1 + 100 out * 2) + (100 in * 1 + 50 out * 2) = 1200 + 200 per million
-    assert estimate.amount == Decimal("0.0014")
-    assert (estimate.calls, estimate.unknown) == (3, 1)
-    assert (estimate.input_tokens, estimate.output_tokens) == (2100, 250)
-    assert "characters / 4" in estimate.explanation and "max_tokens, 50 where unset" in estimate.explanation
-    assert (
-        "1 calls with unknown price not counted" in estimate.explanation and "v1 (m)" in estimate.explanation
-    )
+    # (1000 in * 1 + 100 out * 2) + (100 in * 1 + 50 out * 2) + (100 in * 1 + 50 out * 2) per million
+    assert estimate.amount == Decimal("0.0016") and estimate.judge_amount == Decimal("0.0002")
+    assert (estimate.calls, estimate.unknown, estimate.judge_calls) == (5, 2, 2)
+    assert estimate.unpriced == ("local", "grader2")
+    assert (estimate.input_tokens, estimate.output_tokens) == (2201, 301)
+    text = estimate.explanation
+    assert text.startswith("estimated $0.0016 for 3 of 5 calls (3 graded, 2 judge)")
+    assert "characters / 4" in text and "max_tokens, 50 where unset" in text
+    assert "at prices of bot (its model file's pricing), grader (genai-prices 0.1: o / m)" in text
+    assert text.endswith("; 2 calls with unknown price not counted (unpriced: local, grader2)")
     assert estimate_cost([]).amount == 0

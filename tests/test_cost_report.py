@@ -409,6 +409,11 @@ def test_cost_per_passing_case_leaves_out_passes_of_unknown_cost(store: Store) -
     assert json.loads(render_json(report))["totals"]["passed_unknown_cost"] == 2
     md = review_markdown(monthly_review(store, settings(None, {}), parse_month("2025-03")))
     assert f"cost per passing case: $0.005 ($0.05 in 2025-02, -90.0%) — {note}" in md
+    # A cached answer of a model without a price spent nothing, but what its pass costs is unknown, not $0.
+    cached = res("u3", datetime(2025, 3, 12), model_name="local", cost_usd=D(0), cached=True)
+    store.write_results([cached])
+    rows = {r["model"]: r for r in cost_report(store, by=["model"], **MARCH).rows}
+    assert rows["local"]["passed_unknown_cost"] == 3 and rows["local"]["cost_per_pass"] is None
     # without passes of unknown cost, no note
     assert "leaves out" not in render_markdown(
         cost_report(store, since=datetime(2025, 2, 1), until=MARCH["since"])

@@ -197,6 +197,9 @@ def test_cost_and_tokens_count_paired_cases_only() -> None:
     agg = diff(base, head).aggregate
     assert (agg.cost_base, agg.cost_head) == (Decimal("0.030"), Decimal("0.045"))
     assert agg.cost_increase_pct == pytest.approx(50.0)
+    data = to_json(diff(base, head), None)["aggregate"]  # money in JSON: exact decimal text
+    assert (data["cost_base"], data["cost_head"]) == ("0.03", "0.045")
+    assert "$0.03 -> $0.045 (+50.0%)" in render_text(diff(base, head), None)
     assert (agg.tokens_base, agg.tokens_head) == (110, 170)
     # A paired case without a price makes the total unknown, never a smaller number.
     head.cases["p/m/d/b"].cost_usd = None
@@ -227,10 +230,41 @@ def test_from_results_groups_repeats_and_skips_errors() -> None:
     stats_ = from_results("run r", "s", {"id": "r"}, rows).cases["p/m/d/a"]
     assert stats_.outcomes == [True, False, True] and stats_.errors == 1 and stats_.flaky
     assert stats_.output == "out0" and stats_.cost_usd == Decimal("1.5")
-    assert stats_.latency_ms == [20.0, 30.0]  # a cached answer has no latency of its own
+    assert stats_.latency_ms == [10.0, 20.0, 30.0]  # a cached answer brings its original call's latency
+    assert stats_.latency_from == {"cache": 1}
     assert stats_.metrics == {"acc": pytest.approx(2 / 3)} and stats_.assertions == {
         "0:equals": pytest.approx(2 / 3)
     }
+
+
+def test_latencies_from_a_cassette_or_the_cache_are_named_and_missing_ones_unknown() -> None:
+    def row(repeat: int, latency: float | None, **extra: object) -> dict[str, object]:
+        return {
+            "case_key": "p/m/d/a", "prompt_name": "p", "model_name": "m", "dataset_name": "d", "case_id": "a",
+            "repeat_index": repeat, "passed": True, "score": 1.0, "output": "o", "cost_nominal_usd": None,
+            "latency_ms": latency, "scores": [], **extra,
+        }  # fmt: skip
+
+    replayed = [row(0, 150.0, source="replay"), row(1, None, source="replay"), row(2, None, cached=True)]
+    head = from_results("run h", "s", {"id": "h"}, replayed)
+    assert head.cases["p/m/d/a"].latency_ms == [150.0]  # an unknown latency is not 0
+    assert head.cases["p/m/d/a"].latency_from == {"cassette": 1, "unknown": 2}
+    base = caseset(case("a", [True], latency=[100.0, 120.0]))
+    result = diff(base, CaseSet("run h", "s", head.cases))
+    assert result.aggregate.p95_head == 150.0
+    text = render_text(result, None)
+    assert "-> 150 ms / 150 ms (head: 1 from a cassette, 2 replayed or cached with no latency kept)" in text
+    verdict = gate_verdict(result, GateThresholds.from_mapping({"max_p95_latency_ms": 100}))
+    assert verdict.reasons == [
+        "p95 latency 150 ms is above max_p95_latency_ms=100 (latencies: 1 from a cassette, "
+        "2 replayed or cached with no latency kept)"
+    ]
+    unknown = from_results("run u", "s", {"id": "u"}, [row(0, None, source="replay")])
+    verdict = gate_verdict(diff(base, unknown), GateThresholds.from_mapping({"max_p95_latency_ms": 100}))
+    assert verdict.passed and verdict.notes == [
+        "p95 latency unknown, max_p95_latency_ms=100 not checked (latencies: 1 replayed or cached with "
+        "no latency kept)"
+    ]
 
 
 # --- baseline files -----------------------------------------------------------------------------------------
@@ -378,7 +412,7 @@ def test_judge_without_results() -> None:
         "no case completed, so the pass rate is unknown",
         "1 case(s) errored on every repeat: p/m/d/a",
     ]
-    assert verdict.notes == ["p95 latency unknown (every call was answered from the cache)"]
+    assert verdict.notes == ["p95 latency unknown, max_p95_latency_ms=10 not checked"]
 
 
 # --- reports ------------------------------------------------------------------------------------------------

@@ -404,8 +404,49 @@ def retry(
     runtime: ModelRuntime, call: Script, **options: Any
 ) -> tuple[Any, ProviderError | None, int, float]:
     options = {"estimate_tokens": 42, "backoff_s": 0.0, "label": "openai model 'm'", **options}
-    result: tuple[Any, ProviderError | None, int, float] = asyncio.run(with_retries(runtime, call, **options))
-    return result
+    got = asyncio.run(with_retries(runtime, call, **options))
+    return got.value, got.error, got.attempts, got.latency_ms
+
+
+class Clock:
+    """A perf_counter that only moves when told: waiting for a slot and the call each take a set time."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+def test_latency_is_the_calls_own_and_the_wait_for_the_limits_is_queue_time(
+    monkeypatch: pytest.MonkeyPatch, backoff_sleeps: list[float]
+) -> None:
+    clock = Clock()
+    monkeypatch.setattr(retries, "time", clock)
+
+    class SlowLimits(CountingLimits):
+        async def acquire(self, estimated_tokens: int) -> None:
+            await super().acquire(estimated_tokens)
+            clock.now += 5.0  # 5 s for a slot: other calls of the model hold them
+
+    class TimedCall(Script):
+        async def __call__(self) -> object:
+            clock.now += 0.25 if self.calls == 0 else 0.5  # the API answers in 250 ms, then 500 ms
+            return await super().__call__()
+
+    runtime = cast(ModelRuntime, SimpleNamespace(limits=SlowLimits(), retries=2, timeout_s=30.0))
+    got = asyncio.run(
+        with_retries(runtime, TimedCall(transient()), estimate_tokens=1, backoff_s=0, label="m")
+    )
+    assert (got.value, got.error, got.attempts) == ("answer", None, 2)
+    assert got.latency_ms == pytest.approx(500)  # the last attempt's call alone
+    assert got.queue_ms == pytest.approx(10_000)  # both attempts' waits for a slot
+    failed = asyncio.run(
+        with_retries(
+            runtime, TimedCall(ProviderError("bad request")), estimate_tokens=1, backoff_s=0, label="m"
+        )
+    )
+    assert failed.value is None and failed.latency_ms == pytest.approx(250) and failed.queue_ms == 5000
 
 
 def transient(message: str = "HTTP 503", retry_after: float | None = None) -> ProviderError:

@@ -62,10 +62,11 @@ def test_a_cap_below_the_estimate_refuses_to_start_and_sends_nothing(
     result = cli("-C", root, "eval", "-q", "--max-cost", "0.000001")
     assert result.exit_code == 1, result.output
     err = " ".join(result.stderr.split())  # rich wraps long lines
-    assert "smoke: estimated $0.0" in err and "over its cap of $0.000001" in err
-    # How the estimate was made: tokens from prompt characters, max_tokens (defaulted), whose prices.
-    assert "for 20 of 20 calls" in err and "(prompt characters / 4)" in err
-    assert "256 where unset" in err and "the model file's pricing" in err
+    assert "the run would cost about $0.00" in err and "over its cap of $0.000001" in err
+    # How the estimate was made, once: tokens from prompt characters, max_tokens (defaulted), whose prices.
+    assert err.count("estimated $") == 1 and "for 20 of 20 calls" in err and "(prompt characters / 4)" in err
+    assert "256 where unset" in err and "priced (its model file's pricing)" in err
+    assert "pricing " not in err  # no file hash: the model is named
     assert "Traceback" not in result.output and server.count() == 0
     run = only_run(root)
     assert run["status"] == "aborted" and run["note"] == "cost cap: estimate over the cap, nothing sent"
@@ -78,9 +79,11 @@ def test_spend_reaching_the_cap_mid_run_stops_it_and_resume_finishes_the_rest(
     root = eval_project(costly, cases=10, models=[SMALL])
     result = cli("-C", root, "eval", "-q", "-j", "1", "--max-cost", "0.1")
     assert result.exit_code == 1, result.output
-    assert "cost cap $0.1 reached" in " ".join(result.stderr.split())
+    err = " ".join(result.stderr.split())
+    assert "cost cap $0.10 reached, $0.12003 spent" in err
     run = only_run(root)
-    assert run["status"] == "aborted" and run["note"].startswith("cost cap $0.1 reached")
+    assert f"finish with `llmopsctl eval --resume {run['id']} --max-cost USD`" in err  # the real run id
+    assert run["status"] == "aborted" and run["note"] == "cost cap $0.10 reached, $0.12003 spent"
     # The call that crossed the cap is kept, and nothing was sent after it.
     done = results(root, run["id"])
     assert costly.count() == len(done) == 2
@@ -88,7 +91,9 @@ def test_spend_reaching_the_cap_mid_run_stops_it_and_resume_finishes_the_rest(
 
     # A resume whose estimate is over its cap sends nothing and leaves the run as it was.
     refused = cli("-C", root, "eval", "-q", "--resume", run["id"], "--max-cost", "0.00000001")
-    assert refused.exit_code == 1 and "over its cap of $0.00000001" in " ".join(refused.stderr.split())
+    refusal = " ".join(refused.stderr.split())
+    assert refused.exit_code == 1 and "over its cap of $0.00000001" in refusal
+    assert f"`llmopsctl eval --resume {run['id']} --max-cost USD`" in refusal
     assert costly.count() == 2 and run_row(root, run["id"])["status"] == "aborted"
 
     resumed = eval_json(root, "--resume", run["id"], "--max-cost", "10", "-j", "1")
@@ -105,7 +110,7 @@ def test_a_suite_max_cost_caps_the_run_like_the_option(
 ) -> None:
     root = eval_project(costly, cases=6, models=[SMALL], suite_extra="max_cost: 0.1\n")
     result = cli("-C", root, "eval", "-q", "-j", "1")
-    assert result.exit_code == 1 and "cost cap $0.1 reached" in " ".join(result.stderr.split())
+    assert result.exit_code == 1 and "cost cap $0.10 reached" in " ".join(result.stderr.split())
     run = only_run(root)
     assert run["status"] == "aborted" and run["note"].startswith("cost cap")
     assert costly.count() == len(results(root)) == 2
@@ -160,12 +165,124 @@ def test_judge_calls_of_cached_answers_stop_at_the_cap(
     files = {"suites/smoke.yaml": suite.replace("the word", "exactly the word")}
     eval_project(server, cases=6, models=[SMALL, JUDGE], files=files)
     result = cli("-C", root, "eval", "-q", "--max-cost", "0.3")
-    assert result.exit_code == 1 and "cost cap $0.3 reached" in " ".join(result.stderr.split())
+    assert result.exit_code == 1 and "cost cap $0.30 reached" in " ".join(result.stderr.split())
     assert server.judge_count() == 6 + 2
     run = latest_run(root)
     assert len(results(root, run["id"])) == 2
     eval_json(root, "--resume", run["id"], "--max-cost", "100")
     assert server.judge_count() == 6 + 6 and len(results(root, run["id"])) == 6
+
+
+def test_a_cap_refuses_to_start_when_models_have_no_price_unless_allowed(
+    eval_project: MakeProject, fake_server: StartServer
+) -> None:
+    server = fake_server(judged(lambda _: verdict_json(1.0)))
+    unpriced_judge = ModelDef("judge", model="gpt-judge")
+    root = eval_project(
+        server,
+        cases=3,
+        models=[PRICED, ModelDef("unpriced"), unpriced_judge],
+        files={"suites/smoke.yaml": JUDGED_SUITE.replace("[priced]", "[priced, unpriced]")},
+    )
+    refused = cli("-C", root, "eval", "-q", "--max-cost", "5")
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    err = " ".join(refused.stderr.split())
+    assert "the cost cap of $5.00 cannot hold: 9 of the 12 calls to make go to models without a price" in err
+    assert "(judge, unpriced)" in err and "models/judge.yaml, models/unpriced.yaml" in err
+    assert "`price_as: {provider: openai, model: gpt-4o-mini}`" in err and "--allow-unpriced" in err
+    assert server.count() == 0 and query(db_path(root), "SELECT * FROM runs") == []
+    allowed = eval_json(root, "--max-cost", "5", "--allow-unpriced")
+    assert allowed["cases"] == 6 and server.count() == 12
+
+
+def test_a_model_behind_a_gateway_priced_as_a_catalogue_model_is_capped(
+    eval_project: MakeProject, costly: FakeLLMServer
+) -> None:
+    # The fake server stands for a gateway in front of OpenAI: the catalogue cannot know what it
+    # charges, so the model file says which catalogue model it is billed as.
+    gateway = ModelDef(
+        "gateway",
+        model="gpt-4o-mini",
+        extra={"params": {"max_tokens": 5}, "price_as": {"provider": "openai", "model": "gpt-4o-mini"}},
+    )
+    root = eval_project(costly, cases=4, models=[gateway])
+    result = cli("-C", root, "eval", "-q", "-j", "1", "--max-cost", "0.1")
+    assert result.exit_code == 1, result.output
+    err = " ".join(result.stderr.split())
+    assert "at prices of gateway (genai-prices" in err and "openai / gpt-4o-mini)" in err
+    rows = results(root)
+    # 100 input and 100,000 output tokens at gpt-4o-mini's $0.15 and $0.60 per million: $0.060015 a call
+    assert all(r["price_source"] == "genai-prices" and r["cost_usd"] == CALL_COST for r in rows)
+    assert len(rows) == 2 and "cost cap $0.10 reached" in err
+
+
+def test_the_run_shows_eval_and_judge_spend_and_their_total(
+    eval_project: MakeProject, fake_server: StartServer
+) -> None:
+    # 3 graded calls at $0.000024 and 3 judge calls at $0.00014 (the judge's spend is 6x the graded calls')
+    server = fake_server(judged(lambda _: verdict_json(1.0)))
+    root = eval_project(server, cases=3, models=[PRICED, JUDGE], files={"suites/smoke.yaml": JUDGED_SUITE})
+    data = eval_json(root)
+    (run,) = data["runs"]
+    assert (run["eval_cost_usd"], run["judge_cost_usd"], run["cost_usd"]) == (
+        "0.000072",
+        "0.00042",
+        "0.000492",
+    )
+    assert (run["judge_calls"], run["judge_unknown_cost"], run["unknown_cost"]) == (3, 0, 0)
+    assert (data["eval_cost_usd"], data["judge_cost_usd"], data["cost_usd"]) == (
+        "0.000072",
+        "0.00042",
+        "0.000492",
+    )
+    text = cli("-C", root, "eval", "-q", "--no-cache")
+    assert text.exit_code == 0, text.output
+    assert "cost $0.000492: eval $0.000072, 3 judge calls $0.00042" in " ".join(text.stdout.split())
+
+
+def test_the_estimate_counts_judge_calls_at_the_judges_prices(
+    eval_project: MakeProject, fake_server: StartServer
+) -> None:
+    server = fake_server(judged(lambda _: verdict_json(1.0)))
+    root = eval_project(server, cases=4, models=[SMALL, JUDGE], files={"suites/smoke.yaml": JUDGED_SUITE})
+    result = cli("-C", root, "eval", "-q", "--max-cost", "1")
+    assert result.exit_code == 0, result.output
+    err = " ".join(result.stderr.split())
+    assert "for 8 of 8 calls (4 graded, 4 judge)" in err
+    assert "at prices of priced (its model file's pricing), judge (its model file's pricing)" in err
+    # The graded calls alone (5 output tokens each) are far under this cap; their judges' are not.
+    server.clear()
+    refused = cli("-C", root, "eval", "-q", "--no-cache", "--max-cost", "0.0001")
+    assert refused.exit_code == 1 and server.count() == 0
+    assert "(4 graded, 4 judge)" in " ".join(refused.stderr.split())
+    # Answers in the cache are free, and so are their judge calls (the same answer, the same request).
+    cached = cli("-C", root, "eval", "-q", "--max-cost", "0.0001")
+    assert cached.exit_code == 0 and "estimated $0 for 0 calls" in " ".join(cached.stderr.split())
+
+
+def test_cached_answers_of_an_unpriced_model_spend_nothing_but_keep_an_unknown_price(
+    eval_project: MakeProject, server: FakeLLMServer
+) -> None:
+    suite = (
+        "prompts: [ask]\nmodels: [priced, unpriced]\ndatasets: [golden]\n"
+        "assert:\n  - type: cost\n    value: 0.001\n"
+    )
+    root = eval_project(server, cases=2, files={"suites/smoke.yaml": suite})
+    first = eval_json(root, code=0)
+    again = eval_json(root)
+    assert again["runs"][0]["cached"] == 4
+    for run_id in (first["run_id"], again["run_id"]):
+        rows = {r["model_name"]: r for r in results(root, run_id) if r["case_id"] == "q001"}
+        unpriced, priced = rows["unpriced"], rows["priced"]
+        assert unpriced["cost_nominal_usd"] is None and unpriced["price_source"] is None
+        assert priced["cost_nominal_usd"] == Decimal("0.000024")
+        # The `cost` assertion reads the list price, so its verdict does not depend on the cache.
+        (verdict,) = query(db_path(root), "SELECT * FROM scores WHERE result_id = ?", unpriced["id"])
+        assert verdict["passed"] is False and verdict["reason"] == "cost unknown"
+        (verdict,) = query(db_path(root), "SELECT * FROM scores WHERE result_id = ?", priced["id"])
+        assert verdict["passed"] is True and verdict["reason"] == "cost $0.000024 <= $0.001"
+    cached = {r["model_name"]: r for r in results(root, again["run_id"])}
+    assert cached["unpriced"]["cost_usd"] == 0  # a cached answer spends nothing
 
 
 # --- price provenance ---------------------------------------------------------------------------------
@@ -330,7 +447,7 @@ def test_budget_alert_posted_once_when_an_eval_crosses_it(
         assert result.exit_code == 0, result.output
         err = " ".join(result.stderr.split())
         assert "budget alert: llmopsctl budget search-monthly (team search, month" in err
-        assert "exceeded 100% of $0.0001: spent $0.0005" in err
+        assert "exceeded 100% of $0.0001: spent $0.000492" in err
         assert len(hook.posts) == 1 and set(hook.posts[0]) == {"text"}  # one Slack-style message
         assert "search-monthly" in hook.posts[0]["text"] and "100%" in hook.posts[0]["text"]
         events = query(db_path(root), "SELECT * FROM budget_events ORDER BY threshold_pct")

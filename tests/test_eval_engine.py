@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,6 +24,7 @@ from eval_helpers import (
     cli,
     db_path,
     eval_json,
+    latest_run,
     only_run,
     results,
     run_row,
@@ -194,6 +196,28 @@ def test_model_concurrency_limit_is_respected(eval_project: MakeProject, fake_se
     assert server.max_in_flight == 2  # reached, never passed
 
 
+def test_latency_excludes_the_wait_for_a_models_concurrency_slot(
+    eval_project: MakeProject, fake_server: StartServer
+) -> None:
+    delay_ms, n = 100.0, 8
+    limited = ModelDef("priced", pricing=PRICED.pricing, extra={"limits": {"concurrency": 1}})
+    server = fake_server(delay_s=delay_ms / 1000)
+    root = eval_project(server, cases=n, models=[limited])
+    data = eval_json(root, "-j", "8")
+    assert server.max_in_flight == 1
+    rows = results(root, data["run_id"])
+    latency = [r["latency_ms"] for r in rows]
+    queued = sorted(r["queue_ms"] for r in rows)
+    assert all(x >= delay_ms * 0.9 for x in latency)  # each call waits for the server's delay
+    # The calls went one at a time, so their own latencies add up to about the span of the requests the
+    # server saw (with room for the client's overhead); with the queue counted in they add up to n(n+1)/2.
+    arrivals = sorted(r.at for r in server.requests)
+    span_ms = (arrivals[-1] - arrivals[0]) * 1000
+    assert sum(latency) <= span_ms + max(latency) + n * delay_ms / 2
+    # ... and the wait is queue time: the last call in line waited for the n - 1 calls before it.
+    assert queued[-1] >= (n - 1) * delay_ms * 0.9 and queued[0] >= 0
+
+
 def test_recovered_faults_complete_the_run_and_retry_after_is_honoured(
     eval_project: MakeProject, fake_server: StartServer
 ) -> None:
@@ -228,7 +252,7 @@ def test_a_second_run_is_answered_from_the_cache_at_no_cost(
 
     again = eval_json(root)
     assert server.count() == 3 and again["runs"][0]["cached"] == 3 and again["passed"] == 3
-    assert again["cost_usd"] == 0
+    assert again["cost_usd"] == "0"
     rows = results(root, again["run_id"])
     assert all(r["cached"] and r["cost_usd"] == 0 and r["attempts"] == 0 for r in rows)
     assert all(r["cost_nominal_usd"] == COST_PER_CALL for r in rows)  # what it would have cost
@@ -351,6 +375,7 @@ def test_the_cassette_holds_every_answer_sorted_and_no_secret(recorded: Recorded
     entries = [json.loads(line) for line in recorded.recorded.decode().splitlines()]
     assert len(entries) == 6
     assert all(set(e) == {"key", "model", "messages", "params", "response"} for e in entries)
+    assert all(e["response"]["latency_ms"] >= 0 for e in entries)  # the call's latency, replayed with it
     assert [e["key"] for e in entries] == sorted(e["key"] for e in entries)
     assert KEY.encode() not in recorded.recorded and b"authorization" not in recorded.recorded.lower()
     assert b"bearer" not in recorded.recorded.lower() and b"127.0.0.1" not in recorded.recorded
@@ -361,9 +386,17 @@ def test_recording_again_writes_the_same_cassette(recorded: Recorded) -> None:
     cassette.unlink()  # recording again, the answers coming from the response cache
     eval_json(root, "--record", "-j", "1")
     assert cassette.read_bytes() == recorded.recorded and server.count() == 6
-    cassette.unlink()  # and from the server, in another order
+    cassette.unlink()  # and from the server, in another order: the same but for the new calls' latencies
     eval_json(root, "--record", "--no-cache", "-j", "6")
-    assert cassette.read_bytes() == recorded.recorded and server.count() == 12
+    assert without_latency(cassette.read_bytes()) == without_latency(recorded.recorded)
+    assert server.count() == 12
+
+
+def without_latency(cassette: bytes) -> list[dict[str, Any]]:
+    entries = [json.loads(line) for line in cassette.decode().splitlines()]
+    for entry in entries:
+        del entry["response"]["latency_ms"]
+    return entries
 
 
 def test_record_and_replay_exclude_each_other(recorded: Recorded) -> None:
@@ -376,6 +409,40 @@ def test_replay_answers_offline_from_the_cassette(offline: Path) -> None:
     assert (replayed["cases"], replayed["passed"], replayed["errors"]) == (6, 6, 0)
     rows = results(offline, replayed["run_id"])
     assert all(r["response_model"] == RESPONSE_MODEL and not r["cached"] for r in rows)
+
+
+def test_replayed_and_cached_answers_bring_their_calls_latency_never_0(
+    recorded: Recorded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, cassette = recorded.root, recorded.cassette
+    first = latest_run(root)["id"]
+    live = {r["item_key"]: r["latency_ms"] for r in results(root, first)}
+    assert all(x > 0 for x in live.values())
+    cached = eval_json(root)  # from the response cache: the latency of the call that was cached
+    assert {r["item_key"]: r["latency_ms"] for r in results(root, cached["run_id"])} == pytest.approx(
+        live, abs=0.05
+    )
+    recorded.server.stop()
+    monkeypatch.delenv(KEY_ENV)
+    replayed = eval_json(root, "--replay")
+    rows = results(root, replayed["run_id"])
+    assert {r["item_key"]: r["latency_ms"] for r in rows} == pytest.approx(live, abs=0.05)
+    assert all(r["source"] == "replay" and r["queue_ms"] is None for r in rows)
+    diffed = cli("-C", root, "diff", "--base", first, "--head", replayed["run_id"])
+    assert diffed.exit_code == 0, diffed.output
+    assert "(head: 6 from a cassette)" in diffed.stdout
+
+    # A cassette recorded before latencies were kept replays them as unknown, not as 0 ms.
+    lines = [json.loads(line) for line in cassette.read_text().splitlines()]
+    for entry in lines:
+        del entry["response"]["latency_ms"]
+    cassette.write_text("".join(json.dumps(e) + "\n" for e in lines))
+    old = eval_json(root, "--replay")
+    assert all(r["latency_ms"] is None for r in results(root, old["run_id"]))
+    gate = cli("-C", root, "gate", "--base", first, "--replay", "--max-p95-latency-ms", "1")
+    assert gate.exit_code == 0, gate.output
+    assert re.search(r"p95 latency unknown, max_p95_latency_ms=1(\.0)? not checked", gate.stdout)
+    assert "6 replayed or cached with no latency kept" in gate.stdout
 
 
 def test_replay_names_a_case_the_cassette_has_no_answer_for(offline: Path) -> None:

@@ -108,10 +108,24 @@ def test_an_unreadable_verdict_is_asked_for_twice_then_an_error_of_the_case(
     root, data = judged_run
     bad = by_case(results(root, data["run_id"]))["q003"]
     assert bad["passed"] is None and bad["error_kind"] == "scorer"
-    assert "judge model 'judge' gave no readable verdict, twice" in bad["error"]
+    assert "judge model 'judge' gave no readable verdict of its own, twice" in bad["error"]
     assert "Looks fine to me" in bad["error"]  # the reply is quoted, shortened
     calls = judge_calls(root, data["run_id"])
     assert [c["result_id"] for c in calls].count(bad["id"]) == 2
+
+
+def test_a_judge_that_repeats_its_instructions_back_never_passes(
+    graded_project: GradedProject, fake_server: StartServer
+) -> None:
+    # Small local judges often copy the format they were shown; this one echoes everything it is sent.
+    server = fake_server(judged(lambda text: text))
+    root = graded_project(server, LLM_JUDGE, cases=2)
+    data = eval_json(root, code=1)
+    assert (data["passed"], data["failed"], data["errors"]) == (0, 0, 2)
+    for row in results(root, data["run_id"]):
+        assert row["passed"] is None and row["error_kind"] == "scorer"
+        assert "gave no readable verdict of its own, twice" in row["error"]
+    assert server.judge_count() == 4  # each asked once more, with the stricter instruction
 
 
 def test_judge_calls_go_through_the_engine_priced_apart_from_the_graded_call(
@@ -134,7 +148,7 @@ def test_judge_answers_are_cached_like_graded_ones(
     judged_run: tuple[Path, dict[str, Any]], server: FakeLLMServer
 ) -> None:
     # Again: the graded calls and the judge's come from the cache, at no cost; same verdicts.
-    root, _ = judged_run
+    root, first = judged_run
     before = server.count()
     again = eval_json(root, code=1)
     assert server.count() == before
@@ -142,6 +156,10 @@ def test_judge_answers_are_cached_like_graded_ones(
     calls = judge_calls(root, again["run_id"])
     assert len(calls) == 4 and all(c["cached"] and c["cost_usd"] == 0 for c in calls)
     assert all(c["cost_nominal_usd"] == JUDGE_COST for c in calls)
+    # ... each with the latency of the call that was cached, not 0
+    original = {c["id"].split("/", 1)[1]: c["latency_ms"] for c in judge_calls(root, first["run_id"])}
+    assert {c["id"].split("/", 1)[1]: c["latency_ms"] for c in calls} == pytest.approx(original, abs=0.05)
+    assert all(c["latency_ms"] > 0 and c["queue_ms"] is None for c in calls)
     assert all(r["cached"] and r["cost_usd"] == 0 for r in results(root, again["run_id"]))
 
 
@@ -269,6 +287,9 @@ def test_replay_grades_offline_with_the_recorded_judge_answers_and_embeddings(
     # Priced as recorded (the nominal cost), but a replay spends nothing.
     assert len(calls) == 4 and all(c["cost_nominal_usd"] == JUDGE_COST for c in judged_calls)
     assert all(c["cost_usd"] == 0 for c in calls)
+    # The judge's latency is the recorded call's; a cassette keeps none for embeddings: unknown, not 0.
+    assert all(c["latency_ms"] > 0 for c in judged_calls)
+    assert all(c["latency_ms"] is None for c in calls if c["model_name"] == "embedder")
 
     # A judge call missing from the cassette is named, with the case it grades.
     lines = [ln for ln in fresh.splitlines() if "gpt-judge" not in ln or "w-q002" not in ln]

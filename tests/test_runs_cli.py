@@ -42,7 +42,7 @@ def test_runs_list_text_and_json(project: tuple[Path, str]) -> None:
     (run,) = json.loads(listed.stdout)
     assert run["id"] == run_id and run["status"] == "incomplete"
     assert (run["results"], run["passed"], run["failed"], run["errors"]) == (3, 1, 1, 1)
-    assert run["cost_usd"] == pytest.approx(2 * (100 + 2 * 20) / 1e6)
+    assert run["cost_usd"] == "0.00028"  # money in JSON: exact decimal text, as stored
 
 
 def test_runs_show_failed_gives_the_reasons(project: tuple[Path, str]) -> None:
@@ -87,6 +87,12 @@ def test_sql_csv_json_and_only_reads(project: tuple[Path, str]) -> None:
     ]
     table = cli("-C", root, "sql", "SELECT count(*) AS n FROM results")
     assert table.exit_code == 0 and "1 row(s)" in table.stdout
+
+    # Money, in CSV as in JSON: the exact decimal, never a float or a column's padding of zeros.
+    money = "SELECT sum(cost_usd) AS spend, sum(cost_usd) / 3 AS third FROM results"
+    (head, values) = list(csv.reader(io.StringIO(cli("-C", root, "sql", money, "-f", "csv").stdout)))
+    assert head == ["spend", "third"] and values[0] == "0.00028"
+    assert json.loads(cli("-C", root, "sql", money, "-f", "json").stdout)[0]["spend"] == "0.00028"
 
     for statement in ("DELETE FROM runs", "DROP TABLE results", "SELECT 1; DELETE FROM runs"):
         rejected = cli("-C", root, "sql", statement)

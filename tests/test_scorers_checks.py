@@ -51,6 +51,7 @@ CLEAN = [
     {"type": "finish-reason", "value": ["stop", "length"]},
     {"type": "llm-judge", "value": "is polite", "config": {"model": "judge"}},
     {"type": "llm-judge", "config": {"model": "judge", "rubric": "is polite"}},
+    {"type": "llm-judge", "value": "is polite, 0-10", "config": {"model": "judge", "scale": 10}},
     {"type": "factuality", "config": {"model": "judge", "scores": {"A": 0.5}}},
     {"type": "answer-relevance", "config": {"model": "judge"}},
     {"type": "similar", "config": {"model": "embedder"}, "threshold": 0.75},
@@ -185,6 +186,15 @@ BAD: list[tuple[dict[str, Any], list[tuple[tuple[Any, ...], str]]]] = [
             (
                 ("config", "model"),
                 "unknown judge model 'gpt-4o-mni' (no models/gpt-4o-mni.yaml); did you mean 'gpt-4o-mini'?",
+            )
+        ],
+    ),
+    (
+        {"type": "answer-relevance", "config": {"model": "judge", "scale": "ten"}},
+        [
+            (
+                ("config", "scale"),
+                "`config.scale` must be a positive number (e.g. 10 for scores 0-10), got 'ten'",
             )
         ],
     ),

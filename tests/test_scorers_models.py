@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from llmopsctl.core.chat import ChatResponse
 from llmopsctl.scorers.base import Score, ScoreContext, ScorerError
-from llmopsctl.scorers.judge import FACTUALITY_SCORES, STRICT_CHOICE, STRICT_GRADE
+from llmopsctl.scorers.judge import (
+    FACT_USER,
+    FACTUALITY_SCORES,
+    STRICT_CHOICE,
+    STRICT_GRADE,
+    relevance_system,
+    rubric_system,
+    strict_grade,
+)
 from llmopsctl.scorers.registry import resolve, run_scorer
-from llmopsctl.scorers.verdict import parse_choice, parse_graded, parse_score
+from llmopsctl.scorers.verdict import example_objects, parse_choice, parse_graded, parse_score
 
 
 class FakeServices:
@@ -63,8 +74,8 @@ def run(
         ("8/10", 0.8),
         ("4 out of 5", 0.8),
         ("80%", 0.8),
-        (8, 0.8),  # a bare number above 1: out of 10
-        (75, 0.75),  # above 10: a percentage
+        (8, None),  # a bare number above 1 needs the rubric's scale
+        (75, None),
         (True, 1.0),
         (1, 1.0),
         ("high", None),
@@ -80,14 +91,34 @@ def test_parse_score(raw: Any, expected: float | None) -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "scale", "expected"),
+    [(8, 10, 0.8), ("7", 10, 0.7), (0.5, 10, 0.05), (4, 5, 0.8), (75, 100, 0.75), (11, 10, None)],
+)
+def test_parse_score_on_a_declared_scale(raw: Any, scale: float, expected: float | None) -> None:
+    got = parse_score(raw, scale)
+    assert got == (pytest.approx(expected) if expected is not None else None)
+    assert parse_score("8/10", scale) == pytest.approx(0.8)  # a fraction says its own scale
+
+
+@pytest.mark.parametrize(
     ("reply", "expected"),
     [
         ('{"score": 0.9, "reason": "good"}', (0.9, "good")),
         ('```json\n{"score": "8/10", "reason": "mostly"}\n```', (0.8, "mostly")),
-        ('Here is my verdict:\n{"Score": "70%", "Reasoning": "ok"}\nThanks!', (0.7, "ok")),
-        ('{"notes": {"x": 1}} then {"rating": 3, "explanation": "meh"}', (0.3, "meh")),
+        ('Here is my verdict:\n{"Score": "70%", "Reasoning": "ok"}', (0.7, "ok")),
+        ('{"notes": {"x": 1}} then {"rating": 0.3, "explanation": "meh"}', (0.3, "meh")),
         ('{"pass": false, "reason": "no"}', (0.0, "no")),
-        ("Score: 7/10 because it is decent", (0.7, "")),
+        ("It is decent.\n**Score:** 7/10", (0.7, "")),
+        ("Score: 7/10 because it is decent", None),  # a verdict ends the reply
+        ('{"score": 0.9, "reason": "good"}\nThanks!', None),
+        ('{"score": 0.9, "reason": "good"} and {"note": "later"}', None),
+        ('{"rating": 3, "explanation": "meh"}', None),  # above 1 without a declared scale
+        ('{"score": 1, "reason": "<one or two sentences>"}', None),  # the format's placeholder, copied
+        ('{"score": 0.7, "reason": "..."}', None),
+        (
+            'Respond with a JSON object and nothing else: {"score": <a number from 0 to 1>, "reason": "x"}.',
+            None,
+        ),
         ("I think it is fine.", None),
         ('{"score": "excellent"}', None),
         ("", None),
@@ -110,6 +141,9 @@ def test_parse_graded(reply: str, expected: tuple[float, str] | None) -> None:
         ("(E)", "E"),
         ("A", "A"),
         ("The options are (A) to (E). Answer: (B)", "B"),
+        ("Answer: (B) is what I would say, but", None),
+        ('{"choice": "C", "reason": "<one or two sentences>"}', None),
+        ('{"choice": "<A, B, C, D or E>", "reason": "<one or two sentences>"}', None),
         ("I cannot decide.", None),
         ('{"choice": "F"}', None),
     ],
@@ -117,6 +151,62 @@ def test_parse_graded(reply: str, expected: tuple[float, str] | None) -> None:
 def test_parse_choice(reply: str, expected: str | None) -> None:
     got = parse_choice(reply, "ABCDE")
     assert (got[0] if got else None) == expected
+
+
+SCALES = st.sampled_from([None, 5.0, 10.0, 100.0])
+
+
+@given(scale=SCALES, data=st.data())
+def test_a_judge_repeating_its_instructions_back_gives_no_verdict(scale: float | None, data: Any) -> None:
+    """Any stretch of the graded scorers' instructions, copied back as a reply, is no verdict: the
+    prompts show the verdict's form with placeholders, never an example score."""
+    text = "\n".join((rubric_system(scale), relevance_system(scale), strict_grade(scale)))
+    start = data.draw(st.integers(0, len(text) - 1))
+    end = data.draw(st.integers(start + 1, len(text)))
+    assert parse_graded(text[start:end], scale=scale) is None
+
+
+@pytest.mark.parametrize("scale", [None, 10.0])
+def test_the_prompts_hold_no_example_verdict(scale: float | None) -> None:
+    fact = FACT_USER.format(question="Q?", expert="E", submission="S")
+    prompts = (rubric_system(scale), relevance_system(scale), strict_grade(scale), STRICT_CHOICE, fact)
+    for text in prompts:
+        assert '"score": 0' not in text and '"score": 1' not in text and '"choice": "C"' not in text
+        for obj in example_objects(text):  # the form of a verdict, with placeholders only
+            copied = json.dumps(obj)
+            assert parse_graded(copied, scale=scale) is None and parse_choice(copied, "ABCDE") is None
+    assert parse_choice(fact, "ABCDE") is None and parse_choice(fact + "\n" + STRICT_CHOICE, "ABCDE") is None
+
+
+PROSE = st.text(st.characters(blacklist_characters="{}", blacklist_categories=("Cs",)), max_size=200)
+
+
+@given(
+    prose=PROSE,
+    score=st.floats(0, 1),
+    reason=st.text(max_size=40).filter(lambda r: r.strip() not in ("", "...", "…") and "<" not in r),
+    fenced=st.booleans(),
+)
+def test_a_verdict_that_ends_the_reply_is_read_after_any_reasoning(
+    prose: str, score: float, reason: str, fenced: bool
+) -> None:
+    verdict = json.dumps({"score": score, "reason": reason})
+    reply = f"{prose}\n```json\n{verdict}\n```\n" if fenced else f"{prose}\n{verdict}  "
+    assert parse_graded(reply) == (pytest.approx(score), reason.strip())
+    # ... and not when more text follows it
+    assert parse_graded(f"{prose}\n{verdict}\nAnything else?") is None
+
+
+def test_a_verdict_equal_to_an_example_of_the_instructions_is_a_copy() -> None:
+    rubric = 'Polite answers pass, e.g. {"score": 1, "reason": "polite"}; rude ones get {"score": 0}.'
+    examples = example_objects(rubric)
+    assert parse_graded('{"score": 1, "reason": "polite"}', examples=examples) is None
+    assert parse_graded('{"Score": 0}', examples=examples) is None
+    assert parse_graded('{"score": 1, "reason": "polite and brief"}', examples=examples) == (
+        1.0,
+        "polite and brief",
+    )
+    assert parse_choice('{"choice": "C"}', "ABCDE", examples=example_objects('say {"choice": "C"}')) is None
 
 
 # -- llm-judge ---------------------------------------------------------------------------------------
@@ -157,9 +247,36 @@ def test_llm_judge_garbage_then_valid_retries_once_with_a_different_request() ->
     ]  # ... so it is a different request for the engine's cache
 
 
+def test_llm_judge_that_copies_the_rubric_example_twice_is_an_error_not_a_pass() -> None:
+    rubric = 'Grade politeness. Example of a reply: {"score": 0.9, "reason": "very polite"}'
+    services = FakeServices(
+        'Sure! My verdict: {"score": 0.9, "reason": "very polite"}',
+        'I will follow the form {"score": <your score>, "reason": "<why>"}',
+    )
+    with pytest.raises(ScorerError, match="no readable verdict of its own, twice"):
+        run("llm-judge", services, value=rubric)
+    assert services.chats[1][1][-1]["content"] == STRICT_GRADE
+    own = FakeServices('{"score": 0.9, "reason": "very polite"}', '{"score": 0.4, "reason": "curt"}')
+    score = run("llm-judge", own, value=rubric)
+    assert score.value == pytest.approx(0.4) and not score.passed
+
+
+def test_llm_judge_reads_scores_above_1_only_on_the_declared_scale() -> None:
+    services = FakeServices('{"score": 8, "reason": "good"}', '{"score": 8, "reason": "good"}')
+    with pytest.raises(ScorerError, match=r"a score above 1 needs the rubric's scale in `config.scale`"):
+        run("llm-judge", services, value="rubric")
+    tens = FakeServices('Reasoning first.\n{"score": 8, "reason": "good"}')
+    score = run("llm-judge", tens, value="rubric", config={"model": "judge", "scale": 10})
+    assert score.passed and score.value == pytest.approx(0.8)
+    system = tens.chats[0][1][0]["content"]
+    assert "10 means fully" in system and "a number from 0 to 10" in system
+    with pytest.raises(ScorerError, match=r"`config\.scale` must be a positive number"):
+        run("llm-judge", FakeServices(), value="rubric", config={"model": "judge", "scale": 0})
+
+
 def test_llm_judge_garbage_twice_is_an_error_not_a_pass() -> None:
     services = FakeServices("no idea", "still no idea")
-    with pytest.raises(ScorerError, match="gave no readable verdict, twice"):
+    with pytest.raises(ScorerError, match="gave no readable verdict of its own, twice"):
         run("llm-judge", services, value="rubric")
     assert len(services.chats) == 2
 

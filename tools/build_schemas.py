@@ -366,6 +366,17 @@ MODEL = schema(
                     "cache_write": PRICE,
                 },
             },
+            "price_as": {
+                "type": "object",
+                "description": "the genai-prices catalogue model this model is billed as, e.g. a gateway or "
+                "proxy in front of OpenAI: {provider: openai, model: gpt-4o-mini}; `pricing` wins over it",
+                "required": ["provider", "model"],
+                "additionalProperties": False,
+                "properties": {
+                    "provider": {"type": "string", "minLength": 1, "description": "e.g. openai, anthropic"},
+                    "model": {"type": "string", "minLength": 1, "description": "e.g. gpt-4o-mini"},
+                },
+            },
             "limits": {
                 "type": "object",
                 "additionalProperties": False,

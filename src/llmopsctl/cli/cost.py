@@ -178,9 +178,10 @@ def price(
     at: str = typer.Option(None, "--at", help="Prices as of this date (UTC; default: now)."),
     fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f"),
 ) -> None:
-    """The per-million-token prices that apply to a model, and where they come from."""
-    from llmopsctl.cost.pricing import quote_price
-    from llmopsctl.report.cost_price import describe_price, price_json
+    """The per-million-token prices that apply to a model, and where they come from (exit 1: none known)."""
+    from llmopsctl.core.suggest import did_you_mean
+    from llmopsctl.cost.pricing import quote_with_reason
+    from llmopsctl.report.cost_price import PRICE_HINT, describe_price, price_json
 
     when = parse_when(at, "--at") or datetime.now(timezone.utc).replace(tzinfo=None)
     args: dict[str, Any] = {
@@ -201,11 +202,23 @@ def price(
             "model_id": config.model,
             "base_url": config.base_url,
             "override_version": config.hash,
+            "price_as": config.price_as,
         }
+    quote, reason = quote_with_reason(**args, at=when)
     if fmt is TextOrJson.json:
-        quote = quote_price(**args, at=when)
-        typer.echo(price_json(model, args["provider"], args["model_id"], when, quote))
-        return
-    if config is not None:
-        typer.echo(f"model {model} ({project.rel(config.path) if project else config.path}):")
-    typer.echo(describe_price(**args, at=when))
+        typer.echo(price_json(model, args["provider"], args["model_id"], when, quote, reason))
+    elif quote is not None:
+        if config is not None:
+            typer.echo(f"model {model} ({project.rel(config.path) if project else config.path}):")
+        typer.echo(describe_price(**args, at=when))
+    if quote is None:
+        hint = PRICE_HINT if "price_as" not in reason else "until then its calls are unknown cost, never $0"
+        if config is not None and project is not None:
+            where = project.rel(config.path)
+            raise CheckFailed(f"no known price for model {model} ({where}): {reason}", hint=hint)
+        known = sorted(project.models) if project is not None else []
+        raise CheckFailed(
+            f"no known price for {model!r}: {reason}{did_you_mean(model, known)}",
+            hint="name a model of this project (models/NAME.yaml), or a catalogue model id, with its "
+            "provider for the best match (--provider openai)",
+        )

@@ -36,7 +36,7 @@ def sql(
     judge_calls (calls of model-graded assertions), cache (cached responses), budget_events (budget alerts
     sent), pruned_runs (runs deleted by `retention apply`). `DESCRIBE results` lists a table's columns.
     """
-    from llmopsctl.report.format import jsonable
+    from llmopsctl.report.format import csv_cell, jsonable
 
     project = open_project(strict=False)
     with open_store(project, db, read_only=True) as store:
@@ -44,7 +44,7 @@ def sql(
     if fmt is QueryFormat.json:
         typer.echo(
             json.dumps(
-                [jsonable(dict(zip(columns, row, strict=True)), exact=True) for row in rows],
+                [jsonable(dict(zip(columns, row, strict=True))) for row in rows],
                 indent=2,
                 default=str,
             )
@@ -52,7 +52,7 @@ def sql(
     elif fmt is QueryFormat.csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerows([csv_cell(v) for v in row] for row in rows)
     else:
         from rich.table import Table
 

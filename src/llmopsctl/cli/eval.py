@@ -56,6 +56,11 @@ def eval_command(
         help="USD cap: refuse to start above it, stop sending once spent.",
         metavar="USD",
     ),
+    allow_unpriced: bool = typer.Option(
+        False,
+        "--allow-unpriced",
+        help="With a cost cap, run even when some models have no price (the cap counts only priced calls).",
+    ),
     env: str = typer.Option(
         None,
         "--env",
@@ -105,6 +110,7 @@ def eval_command(
                 replay=replay,
                 resume=resumed,
                 max_cost=Decimal(str(max_cost)) if max_cost is not None else None,
+                allow_unpriced=allow_unpriced,
                 environment=env,
             )
             outcome = _run_one(project, store, request, err, show_progress=not quiet and not as_json)
@@ -181,14 +187,17 @@ def _raise_unfinished(outcomes: list[RunOutcome]) -> None:
     capped = [o for o in outcomes if o.status == "aborted" and o.progress.stopped]
     if capped:
         names = ", ".join(f"{o.run_id} ({o.progress.stopped})" for o in capped)
+        run_id = capped[0].run_id if len(capped) == 1 else "RUN_ID"
         raise CostCapExceeded(
             f"stopped early: {names}",
-            hint="what ran is saved; finish with `llmopsctl eval --resume RUN_ID --max-cost USD` (higher)",
+            hint=f"what ran is saved; finish with `llmopsctl eval --resume {run_id} --max-cost USD` (higher)",
         )
     incomplete = [o for o in outcomes if o.status != "complete"]
     if incomplete:
         names = ", ".join(f"{o.run_id} ({o.progress.errors} errors)" for o in incomplete)
+        run_id = incomplete[0].run_id if len(incomplete) == 1 else "RUN_ID"
         raise RunIncomplete(
             f"not every case completed: {names}",
-            hint="`llmopsctl runs show RUN_ID --failed` lists them; `llmopsctl eval --resume RUN_ID` retries",
+            hint=f"`llmopsctl runs show {run_id} --failed` lists them; `llmopsctl eval --resume {run_id}` "
+            "retries",
         )

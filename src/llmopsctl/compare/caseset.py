@@ -28,6 +28,9 @@ class CaseStats:
     output_tokens: float | None = None
     cost_usd: Decimal | None = None  # total over repeats
     latency_ms: list[float] = field(default_factory=list)
+    # Answers whose latency is not this run's own call: "cassette" and "cache" (the recorded or cached
+    # call's latency, in latency_ms), "unknown" (replayed or cached with none kept: not in latency_ms).
+    latency_from: dict[str, int] = field(default_factory=dict)
 
     @property
     def repeats(self) -> int:
@@ -59,6 +62,38 @@ class CaseSet:
 
 def _output_hash(output: str | None) -> str | None:
     return None if output is None else hashlib.sha256(output.encode()).hexdigest()[:16]
+
+
+def _add_latency(stats: CaseStats, row: dict[str, Any]) -> None:
+    """A result's latency, and where it comes from when it is not this run's call (see latency_from)."""
+    origin = "cassette" if row.get("source") == "replay" else "cache" if row.get("cached") else None
+    if row.get("latency_ms") is not None:
+        stats.latency_ms.append(float(row["latency_ms"]))
+    elif origin is not None:
+        origin = "unknown"
+    if origin is not None:
+        stats.latency_from[origin] = stats.latency_from.get(origin, 0) + 1
+
+
+def latency_origins(cases: Any) -> dict[str, int]:
+    """latency_from summed over `cases` (CaseStats)."""
+    total: dict[str, int] = {}
+    for case in cases:
+        for origin, count in case.latency_from.items():
+            total[origin] = total.get(origin, 0) + count
+    return total
+
+
+LATENCY_ORIGINS = {
+    "cassette": "from a cassette",
+    "cache": "from the cache",
+    "unknown": "replayed or cached with no latency kept",
+}
+
+
+def describe_latency_origins(counts: dict[str, int]) -> str:
+    """Where latencies that are not this run's calls come from, e.g. "6 from a cassette"; "" when none."""
+    return ", ".join(f"{counts[k]} {text}" for k, text in LATENCY_ORIGINS.items() if counts.get(k))
 
 
 def from_results(label: str, suite: str, run: dict[str, Any], results: list[dict[str, Any]]) -> CaseSet:
@@ -106,8 +141,7 @@ def from_results(label: str, suite: str, run: dict[str, Any], results: list[dict
                 unknown_cost = True
             else:
                 costs.append(Decimal(nominal))
-            if row.get("latency_ms") is not None and not row.get("cached"):
-                stats.latency_ms.append(float(row["latency_ms"]))
+            _add_latency(stats, row)
         stats.output_hash = _output_hash(stats.output)
         stats.assertions = {k: sum(v) / len(v) for k, v in per_assertion.items()}
         stats.metrics = {k: sum(v) / len(v) for k, v in per_metric.items()}

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from llmopsctl.compare import stats
-from llmopsctl.compare.caseset import CaseSet, CaseStats
+from llmopsctl.compare.caseset import CaseSet, CaseStats, latency_origins
 from llmopsctl.engine.provenance import FileChange, file_changes
 
 STATUSES = ("regressed", "improved", "flaky", "error", "new", "removed", "unchanged")
@@ -74,6 +74,8 @@ class Aggregate:
     p50_head: float | None = None
     p95_base: float | None = None
     p95_head: float | None = None
+    latency_from_base: dict[str, int] = field(default_factory=dict)  # see CaseStats.latency_from
+    latency_from_head: dict[str, int] = field(default_factory=dict)
     metrics: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
     @property
@@ -210,6 +212,8 @@ def _aggregate(cases: list[CaseDiff], base: CaseSet, head: CaseSet, seed: int) -
     lat_head = [x for c in head.cases.values() for x in c.latency_ms]
     agg.p50_base, agg.p95_base = stats.quantile(lat_base, 0.5), stats.quantile(lat_base, 0.95)
     agg.p50_head, agg.p95_head = stats.quantile(lat_head, 0.5), stats.quantile(lat_head, 0.95)
+    agg.latency_from_base = latency_origins(base.cases.values())
+    agg.latency_from_head = latency_origins(head.cases.values())
     for name in sorted(set(base.metrics) | set(head.metrics)):
         agg.metrics[name] = (base.metrics.get(name), head.metrics.get(name))
     return agg

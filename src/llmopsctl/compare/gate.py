@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from llmopsctl.compare.caseset import describe_latency_origins
 from llmopsctl.compare.diff import DiffResult
 from llmopsctl.core.settings import GateThresholds
 
@@ -154,11 +155,13 @@ def check_latency(result: DiffResult, thresholds: GateThresholds) -> Findings:
     if max_p95 is None:
         return Findings()
     p95 = result.aggregate.p95_head
+    origins = describe_latency_origins(result.aggregate.latency_from_head)
+    where = f" (latencies: {origins})" if origins else ""
     if p95 is None:
-        return _note("p95 latency unknown (every call was answered from the cache)")
+        return _note(f"p95 latency unknown, max_p95_latency_ms={max_p95} not checked{where}")
     if p95 > max_p95:
-        return _fail(f"p95 latency {p95:.0f} ms is above max_p95_latency_ms={max_p95}")
-    return Findings()
+        return _fail(f"p95 latency {p95:.0f} ms is above max_p95_latency_ms={max_p95}{where}")
+    return _note(f"p95 latency {p95:.0f} ms{where}") if origins else Findings()
 
 
 def check_flaky(result: DiffResult, thresholds: GateThresholds) -> Findings:

@@ -71,6 +71,14 @@ class Pricing:
 
 
 @dataclass(frozen=True)
+class PriceAs:
+    """The catalogue model a model is billed as (a gateway or proxy in front of a provider's API)."""
+
+    provider: str  # a genai-prices provider id, e.g. openai, anthropic, google
+    model: str  # its model id, e.g. gpt-4o-mini
+
+
+@dataclass(frozen=True)
 class Limits:
     """Client-side limits of one model: calls in flight, requests and tokens per minute."""
 
@@ -94,6 +102,7 @@ class ModelConfig:
     options: Mapping[str, Any] = field(default_factory=lambda: EMPTY)  # provider-specific
     params: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     pricing: Pricing | None = None
+    price_as: PriceAs | None = None  # priced as this catalogue model (when `pricing` does not say)
     limits: Limits = field(default_factory=Limits)
     timeout_s: float | None = None  # None: the project default
     retries: int | None = None  # None: the project default

@@ -1,36 +1,34 @@
 """Money, token counts, durations and percentages as text: one formatter of each for the whole tool.
 
-Standard library only. The money styles keep what each output showed before they were gathered here.
+Standard library only. Money has one rounding rule for people (terminal, Markdown, messages) and exact
+digits for machines (CSV, JSON).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-MoneyStyle = Literal["cents", "estimate", "trimmed", "exact", "as_held", "fixed", "general"]
+MoneyStyle = Literal["display", "exact"]
 
-TRIMMED_PLACES = 8  # the most decimal places of the "trimmed" style
+DISPLAY_PLACES = 8  # the most decimal places shown of an amount below $1
+_CENTS = Decimal("0.01")
+_SMALLEST = Decimal(1).scaleb(-DISPLAY_PLACES)
 
 
 def money(
     value: Decimal | float | None,
-    style: MoneyStyle = "cents",
+    style: MoneyStyle = "display",
     *,
     unknown: int = 0,
-    digits: int = 6,
     symbol: bool = True,
 ) -> str:
     """US dollars as text, "$" first unless `symbol` is False. `style`:
 
-    - cents: cents from $1, 4 places below: "$1,234.57", "$0.0123" (terminal tables, progress, alerts);
-    - estimate: as cents, with more places below $1 to show 2 significant digits: "$0.0000031";
-    - trimmed: "$0"; cents from $1; below, up to 8 places without trailing zeros: "$0.00012",
-      "<$0.00000001" (cost reports and reviews);
-    - exact: every digit, no rounding, no trailing zeros: "0.0001234" (JSON, CSV, prices);
-    - as_held: every digit the Decimal holds, trailing zeros included: "10.0" (a cap as it was given);
-    - fixed: `digits` decimal places: "$0.123457";
-    - general: `digits` significant digits, an exponent when very small or large: "$1.5e-07".
+    - display (for people): "$0"; from $1, cents with thousands separators ("$1,234.57"); below, up to 8
+      places without trailing zeros past the cents ("$0.50", "$0.000912"), "<$0.00000001" below that.
+      Rounding is half up, to the cent or to the 8th place.
+    - exact (CSV, JSON, prices): every digit, no rounding, no trailing zeros: "0.0001234".
 
     None (no known cost) is "?". `unknown` calls of unknown cost add " (+? for N)", or give
     "? (N calls unpriced)" when nothing is known.
@@ -38,44 +36,25 @@ def money(
     if value is None:
         return f"? ({unknown} calls unpriced)" if unknown else "?"
     sign = "$" if symbol else ""
-    if style == "cents":
-        text = _cents(Decimal(str(value)), sign)
-    elif style == "estimate":
-        text = _estimate(Decimal(str(value)), sign)
-    elif style == "trimmed":
-        text = _trimmed(Decimal(str(value)), sign)
-    elif style == "exact":
-        text = sign + _exact(Decimal(str(value)))
-    elif style == "as_held":
-        text = f"{sign}{value:f}"
-    elif style == "fixed":
-        text = f"{sign}{value:.{digits}f}"
+    amount = Decimal(str(value))
+    if style == "exact":
+        text = ("-" if amount < 0 else "") + sign + _exact(abs(amount))
     else:
-        text = f"{sign}{value:.{digits}g}"
+        text = _display(amount, sign)
     return f"{text} (+? for {unknown})" if unknown else text
 
 
-def _cents(value: Decimal, sign: str) -> str:
-    return f"{sign}{value:,.4f}" if value < 1 else f"{sign}{value:,.2f}"
-
-
-def _estimate(value: Decimal, sign: str) -> str:
-    if value >= 1:
-        return f"{sign}{value:,.2f}"
-    places = 4 if value == 0 else max(4, 1 - value.adjusted())
-    return f"{sign}{value:,.{places}f}"
-
-
-def _trimmed(value: Decimal, sign: str) -> str:
+def _display(value: Decimal, sign: str) -> str:
     if value == 0:
         return f"{sign}0"
-    if abs(value) >= 1:
-        return f"{sign}{value:,.2f}"
-    text = f"{abs(value):.{TRIMMED_PLACES}f}".rstrip("0")  # small amounts keep their significant digits
-    if text == "0.":
-        return f"<{sign}0.{'0' * (TRIMMED_PLACES - 1)}1"
-    whole, frac = text.split(".")
-    return f"{'-' if value < 0 else ''}{sign}{whole}.{frac.ljust(2, '0')}"
+    minus = "-" if value < 0 else ""
+    fine = abs(value).quantize(_SMALLEST, rounding=ROUND_HALF_UP)
+    if fine >= 1:
+        return f"{minus}{sign}{abs(value).quantize(_CENTS, rounding=ROUND_HALF_UP):,}"
+    if fine == 0:
+        return f"{minus}<{sign}{_SMALLEST:f}"
+    whole, frac = f"{fine:f}".split(".")
+    return f"{minus}{sign}{whole}.{frac.rstrip('0').ljust(2, '0')}"
 
 
 def _exact(value: Decimal) -> str:

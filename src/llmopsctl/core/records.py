@@ -64,6 +64,7 @@ class ResultRecord:
     environment: str | None = None
     tags: Sequence[str] | None = None  # the case's tags
     response_metadata: Mapping[str, Any] | None = None  # JSON: what the provider returned beside the output
+    queue_ms: float | None = None  # time waiting for the model's limits, not part of latency_ms
 
     @property
     def id(self) -> str:
@@ -107,6 +108,7 @@ class JudgeCallRecord:
     price_version: str | None = None
     cached: bool | None = None
     latency_ms: float | None = None
+    queue_ms: float | None = None  # time waiting for the model's limits, not part of latency_ms
     team: str | None = None  # None: the graded result's (when costs are read)
     owner: str | None = None
     created_at: datetime | None = None  # None: when the store writes it

@@ -1,4 +1,5 @@
-"""What a call costs: the model file's `pricing` override, else the genai-prices catalogue, else unknown.
+"""What a call costs: the model file's `pricing` override, else the genai-prices catalogue (as the model
+file's `price_as` says, else by its own provider and model id), else unknown.
 
 Money is Decimal end to end. An unknown price is None, never 0.
 
@@ -13,17 +14,23 @@ A model file with a `base_url` is looked up by that URL, not by its provider and
 knows the URLs of the providers' APIs (api.openai.com, Azure, Groq, ...), and a URL it does not know (a
 local server, a self-hosted or third-party OpenAI-compatible server, a private gateway) leaves the price
 unknown even when the model id is a catalogue one such as gpt-4o-mini, since what such a server charges
-cannot be told from the id. Give those models `pricing` (for a gateway in front of OpenAI, OpenAI's prices).
+cannot be told from the id. Such a model says which catalogue model it is billed as with
+`price_as: {provider: openai, model: gpt-4o-mini}` (a gateway or proxy in front of OpenAI), or gives
+`pricing`.
+
+A `pricing` without `cached_input` prices cached reads at the catalogue's ratio of cached to fresh input for
+the model (its `price_as`, else its own catalogue entry) when the catalogue has one; only a model the
+catalogue does not know has its cached reads at the full input price (`cost price` says which applies).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from llmopsctl.core.definitions import Pricing
+from llmopsctl.core.definitions import PriceAs, Pricing
 from llmopsctl.core.hashing import content_hash
 from llmopsctl.core.usage import Usage
 
@@ -88,6 +95,7 @@ class PriceQuote:
     cache_write: Decimal | None = None
     detail: str = ""  # e.g. "openai / gpt-4o-mini" or "the model file's pricing"
     tiered: bool = False  # the catalogue has higher prices above some prompt size; base prices shown
+    cached_input_rule: str = ""  # how cached_input was worked out when the model file's pricing has none
 
     def per_million(self) -> dict[str, Decimal | None]:
         return {
@@ -107,17 +115,20 @@ def price_call(
     base_url: str | None,
     at: datetime,
     override_version: str | None = None,
+    price_as: PriceAs | None = None,
 ) -> PricedCall:
     """The list price of one call made at `at` (naive = UTC): override, else catalogue, else unknown.
 
     override_version identifies the override's prices (pass the model file's hash); by default a hash of
-    the pricing mapping itself.
+    the pricing mapping itself. price_as: the catalogue model to look up instead of (provider, model_id).
     """
+    version = override_version or (_override_hash(override) if override else None)
+    if override and (override.cached_input is not None or not usage.cached_input_tokens):
+        return PricedCall(cost_of(usage, override), SOURCE_OVERRIDE, version)  # no catalogue needed
+    found = _catalogue(provider, model_id, base_url, price_as)
     if override:
-        return PricedCall(
-            cost_of(usage, override), SOURCE_OVERRIDE, override_version or _override_hash(override)
-        )
-    found = _catalogue(provider, model_id, base_url)
+        priced, _ = with_cached_ratio(override, found, at)
+        return PricedCall(cost_of(usage, priced), SOURCE_OVERRIDE, version)
     if isinstance(found, str):
         return UNKNOWN
     version = _catalogue_version()
@@ -139,9 +150,10 @@ def quote_price(
     base_url: str | None,
     at: datetime,
     override_version: str | None = None,
+    price_as: PriceAs | None = None,
 ) -> PriceQuote | None:
     """The per-million prices price_call would use at `at`, or None when unknown."""
-    quote, _ = quote_with_reason(override, provider, model_id, base_url, at, override_version)
+    quote, _ = quote_with_reason(override, provider, model_id, base_url, at, override_version, price_as)
     return quote
 
 
@@ -152,21 +164,24 @@ def quote_with_reason(
     base_url: str | None,
     at: datetime,
     override_version: str | None = None,
+    price_as: PriceAs | None = None,
 ) -> tuple[PriceQuote | None, str]:
     """quote_price's quote, and where its prices come from (or why there are none)."""
+    found = _catalogue(provider, model_id, base_url, price_as)
     if override:
         version = override_version or _override_hash(override)
+        priced, rule = with_cached_ratio(override, found, at)
         quote = PriceQuote(
             source=SOURCE_OVERRIDE,
             version=version,
-            input=override.input,
-            output=override.output,
-            cached_input=override.cached_input,
-            cache_write=override.cache_write,
+            input=priced.input,
+            output=priced.output,
+            cached_input=priced.cached_input,
+            cache_write=priced.cache_write,
             detail="the model file's pricing",
+            cached_input_rule=rule,
         )
         return quote, f"prices from the model file's `pricing` ({version})"
-    found = _catalogue(provider, model_id, base_url)
     if isinstance(found, str):
         return None, found
     gp_provider, model = found
@@ -182,7 +197,40 @@ def quote_with_reason(
         detail=f"{gp_provider.id} / {model.id}",
         tiered=any(_is_tiered(prices, k) for k in ("input_mtok", "output_mtok", "cache_read_mtok")),
     )
-    return quote, f"catalogue prices from {version} ({gp_provider.id} model {model.id})"
+    as_said = " (the model file's `price_as`)" if price_as is not None else ""
+    return quote, f"catalogue prices from {version} ({gp_provider.id} model {model.id}){as_said}"
+
+
+def with_cached_ratio(
+    override: Pricing, found: tuple[Provider, ModelInfo] | str, at: datetime
+) -> tuple[Pricing, str]:
+    """The model file's pricing, with a cached input price when it gives none: its input price times the
+    catalogue's ratio of cached to fresh input for the model, when the catalogue has one. Also how."""
+    if override.cached_input is not None:
+        return override, ""
+    if isinstance(found, str):
+        return (
+            override,
+            "the input price: `pricing` gives no `cached_input` and the catalogue does not know the model",
+        )
+    gp_provider, model = found
+    key = (gp_provider.id, model.id, aware_utc(at).date())
+    if key not in _CACHED_RATIOS:  # once a day per model: called for every call with cached input
+        prices = model.get_prices(aware_utc(at))
+        fresh, cached = _base(prices, "input_mtok"), _base(prices, "cache_read_mtok")
+        _CACHED_RATIOS[key] = cached / fresh if fresh and cached is not None else None
+    ratio = _CACHED_RATIOS[key]
+    if ratio is None:
+        return (
+            override,
+            f"the input price: `pricing` gives no `cached_input` and {gp_provider.id} / {model.id} "
+            "lists none",
+        )
+    rule = (
+        f"the input price x {ratio.normalize():f}, the catalogue's ratio of cached to fresh input of "
+        f"{gp_provider.id} / {model.id}"
+    )
+    return replace(override, cached_input=override.input * ratio), rule
 
 
 def aware_utc(at: datetime) -> datetime:
@@ -194,10 +242,19 @@ def aware_utc(at: datetime) -> datetime:
 
 
 _LOOKUPS: dict[tuple[str, str | None, str], tuple[Provider, ModelInfo] | str] = {}
+_CACHED_RATIOS: dict[tuple[str, str, date], Decimal | None] = {}  # (provider, model, day) -> cached/input
 
 
-def _catalogue(provider: str, model_id: str, base_url: str | None) -> tuple[Provider, ModelInfo] | str:
-    """The catalogue's (provider, model) for our provider/model/base_url, or why there is none. Cached."""
+def _catalogue(
+    provider: str, model_id: str, base_url: str | None, price_as: PriceAs | None = None
+) -> tuple[Provider, ModelInfo] | str:
+    """The catalogue's (provider, model) for our provider/model/base_url, or the model file's `price_as`,
+    or why there is none. Cached."""
+    if price_as is not None:
+        billed_as = _catalogue(price_as.provider, price_as.model, None)
+        if isinstance(billed_as, str):
+            return f"its `price_as` ({price_as.provider} / {price_as.model}): {billed_as}"
+        return billed_as
     key = (provider, base_url, model_id)
     found = _LOOKUPS.get(key)
     if found is None:
@@ -214,20 +271,39 @@ def _lookup(provider: str, model_id: str, base_url: str | None) -> tuple[Provide
     except ImportError:
         return "the genai-prices package is not installed"
     zero = genai_prices.Usage(input_tokens=0, output_tokens=0)
+    provider_id = CATALOGUE_PROVIDERS.get(provider, provider)
     try:
         if base_url:
             # A base_url the catalogue does not know (a local server, a private gateway) is not guessed at.
             calc = genai_prices.calc_price(zero, model_id, provider_api_url=base_url)
         elif provider:
-            provider_id = CATALOGUE_PROVIDERS.get(provider, provider)
             calc = genai_prices.calc_price(zero, model_id, provider_id=provider_id)
         else:  # no provider given (`cost price MODEL_ID`): the catalogue's match on the model name
             calc = genai_prices.calc_price(zero, model_id)
     except LookupError as exc:
-        return f"not in the genai-prices catalogue: {exc}"
+        return _not_found(str(exc), provider_id, model_id, base_url)
     except Exception as exc:  # a catalogue quirk must not fail a run: the price is just unknown
         return f"genai-prices could not price it: {type(exc).__name__}: {exc}"
     return calc.provider, calc.model
+
+
+PRICE_AS_RULE = (
+    "set `price_as: {provider: ..., model: ...}` (the catalogue model it is billed as) or `pricing`"
+)
+
+
+def _not_found(error: str, provider_id: str, model_id: str, base_url: str | None) -> str:
+    """Why the catalogue has no price, in our terms rather than the catalogue's (its message as detail)."""
+    if base_url and "provider" in error:
+        return (
+            f"the catalogue knows no API at {base_url} (a local server, gateway or proxy), so its prices "
+            f"cannot be told from the model id; {PRICE_AS_RULE} in the model file"
+        )
+    if not provider_id:
+        return f"the catalogue has no model matching {model_id!r}"
+    if "Unable to find provider" in error:
+        return f"the catalogue has no provider {provider_id!r}"
+    return f"the catalogue has no model {model_id!r} of {provider_id}"
 
 
 def _catalogue_version() -> str:

@@ -18,8 +18,8 @@ from llmopsctl.core.chat import ChatRequest, ChatResponse
 from llmopsctl.core.definitions import team_and_owner
 from llmopsctl.core.records import JudgeCallRecord, ResultRecord, ScoreRecord
 from llmopsctl.core.secrets import redact
-from llmopsctl.cost.estimate import CostEstimate, EstimateItem, estimate_cost
-from llmopsctl.cost.pricing import PriceQuote
+from llmopsctl.cost.estimate import CostEstimate
+from llmopsctl.engine.estimate import RunEstimate
 from llmopsctl.engine.judge_calls import ModelCalls
 from llmopsctl.engine.model_runtime import ModelRuntime
 from llmopsctl.engine.options import RunOptions
@@ -124,37 +124,18 @@ class Executor:
             elif prep.request_hash in hits:
                 response = ChatResponse.from_dict(hits[prep.request_hash])
                 self._record(prep, response)
-                await self._finish(prep, CallOutcome(response, 0, 0.0, cached=True))
+                # the latency of the call that was cached, when its entry kept it; never 0 for "cached"
+                await self._finish(prep, CallOutcome(response, 0, response.latency_ms, cached=True))
             else:
                 await _put(queue, prep, workers)
         await self._maybe_flush()
 
     def estimate(self, items: Iterable[WorkItem]) -> CostEstimate:
-        """What the calls still to make would cost at list price; cached answers and local models are free."""
-        now = datetime.now(timezone.utc)
-        quotes: dict[str, PriceQuote | None] = {}
-
-        def quote(name: str) -> PriceQuote | None:
-            if name not in quotes:
-                quotes[name] = self.runtimes[name].quote(now)
-            return quotes[name]
-
-        estimate_items: list[EstimateItem] = []
-        for chunk in chunks(items, CHUNK):
-            prepared = [self._preparer.prepare(item) for item in chunk]
-            keys = self._cache_keys(prepared)
-            hits = self._cache_get(keys) if keys else {}  # before the run: the store is used directly
-            for prep in prepared:
-                if prep.messages is None or prep.request_hash in hits:
-                    continue
-                if not self.runtimes[prep.item.model.name].cache and quote(prep.item.model.name) is None:
-                    continue  # a local model (python, echo, replay): no API bill
-                chars = sum(len(m["content"]) for m in prep.messages)
-                max_tokens = prep.params.get("max_tokens")
-                estimate_items.append(
-                    (chars, max_tokens if isinstance(max_tokens, int) else None, quote(prep.item.model.name))
-                )
-        return estimate_cost(estimate_items)
+        """What the calls still to make (graded and judge calls) would cost at list price; cached answers,
+        replayed and local models are free. Before the run: the store is used directly."""
+        return RunEstimate(self.runtimes, self._preparer, self._cache_get, self.options.use_cache).estimate(
+            items
+        )
 
     def flush(self) -> None:
         """Wait for the write in flight (and anything else sent to the store thread), then write what is
@@ -234,21 +215,28 @@ class Executor:
         estimate = sum(len(m["content"]) for m in prep.messages) // 4 + int(
             prep.params.get("max_tokens", 256)
         )
-        response, error, attempts, latency = await with_retries(
+        got = await with_retries(
             runtime,
             lambda: runtime.provider.complete(request),
             estimate_tokens=estimate,
             backoff_s=self.options.backoff_s,
             label=f"{item.model.provider} model {item.model.name!r}",
         )
-        if response is not None:
-            self._remember(prep, response)
-            await self._finish(prep, CallOutcome(response, attempts, latency))
+        if got.value is not None and runtime.replayed:  # the recorded call's latency (None: not recorded)
+            await self._finish(prep, CallOutcome(got.value, got.attempts, got.value.latency_ms))
             return
-        assert error is not None
-        kind = "replay" if isinstance(error, MissingRecording) else "provider"
-        message = describe_failure(error, attempts)
-        await self._finish(prep, CallOutcome(None, attempts, latency, error=message, error_kind=kind))
+        if got.value is not None:
+            response = replace(got.value, latency_ms=got.latency_ms)  # cached and recorded with its latency
+            self._remember(prep, response)
+            await self._finish(
+                prep, CallOutcome(response, got.attempts, got.latency_ms, queue_ms=got.queue_ms)
+            )
+            return
+        assert got.error is not None
+        kind = "replay" if isinstance(got.error, MissingRecording) else "provider"
+        message = describe_failure(got.error, got.attempts)
+        outcome = CallOutcome(None, got.attempts, got.latency_ms, queue_ms=got.queue_ms, error=message)
+        await self._finish(prep, replace(outcome, error_kind=kind))
 
     def _remember(self, prep: PreparedRequest, response: ChatResponse) -> None:
         cacheable = self.options.use_cache and self.runtimes[prep.item.model.name].cache
@@ -293,6 +281,8 @@ class Executor:
             outcome.error,
             verdict.passed if verdict is not None else None,
             judge_cost=self.calls.ledger.cost,
+            judge_calls=self.calls.ledger.calls,
+            judge_unknown_cost=self.calls.ledger.unknown_cost,
             cap=self.options.max_cost,
         )
         if self.on_progress is not None:
@@ -317,7 +307,7 @@ class Executor:
             vars=item.case.vars,
             metadata=metadata,
             latency_ms=outcome.latency_ms,
-            cost_usd=float(charge.spent) if charge.spent is not None else None,
+            cost_usd=float(charge.priced.cost) if charge.priced.cost is not None else None,
             finish_reason=response.finish_reason,
             services=self.calls.for_result(result_id, team, owner, item.case.id),
             root=self.options.root,

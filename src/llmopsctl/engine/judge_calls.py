@@ -3,12 +3,12 @@ cached, limited, retried, and their tokens and cost recorded (in `judge_calls`) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from llmopsctl.core.chat import ChatRequest, ChatResponse
+from llmopsctl.core.chat import ChatRequest, ChatResponse, stored_latency
 from llmopsctl.core.hashing import content_hash
 from llmopsctl.core.records import JudgeCallRecord
 from llmopsctl.core.usage import Usage
@@ -120,24 +120,37 @@ class ResultServices:
         if hit is not None:
             cached = ChatResponse.from_dict(hit)
             self._record_answer(runtime, messages, merged, cached)  # as graded answers: cached ones too
-            self._record(model, runtime, cached.usage, cached.response_model, cached=True, latency_ms=0.0)
+            latency = cached.latency_ms  # the cached call's, when its entry kept it
+            self._record(model, runtime, cached.usage, cached.response_model, cached=True, latency_ms=latency)
             return cached
         estimate = sum(len(m.get("content", "")) for m in messages) // 4 + int(merged.get("max_tokens", 256))
-        response, error, attempts, latency = await with_retries(
+        got = await with_retries(
             runtime,
             lambda: runtime.provider.complete(request),
             estimate_tokens=estimate,
             backoff_s=self.calls.options.backoff_s,
             label=f"judge model {model!r}",
         )
-        if response is None:
-            assert error is not None
-            raise ScorerError(f"judge model {model!r} failed: {describe_failure(error, attempts)}")
+        if got.value is None:
+            assert got.error is not None
+            raise ScorerError(f"judge model {model!r} failed: {describe_failure(got.error, got.attempts)}")
+        if runtime.replayed:  # the recorded call's latency (None: not recorded)
+            replayed = got.value
+            self._record(
+                model, runtime, replayed.usage, replayed.response_model, latency_ms=replayed.latency_ms
+            )
+            return replayed
+        response = replace(got.value, latency_ms=got.latency_ms)  # cached and recorded with its latency
         if runtime.cache:
             self.calls.remember(key, response.to_dict())
         self._record_answer(runtime, messages, merged, response)
         self._record(
-            model, runtime, response.usage, response.response_model, cached=False, latency_ms=latency
+            model,
+            runtime,
+            response.usage,
+            response.response_model,
+            latency_ms=got.latency_ms,
+            queue_ms=got.queue_ms,
         )
         return response
 
@@ -164,24 +177,32 @@ class ResultServices:
             stored = [list(map(float, v)) for v in hit["vectors"]]
             used = Usage.from_dict(hit.get("usage"))
             self._record_embeddings(runtime, texts, stored, used, hit.get("model"))
-            self._record(model, runtime, used, hit.get("model"), cached=True, latency_ms=0.0)
+            latency = stored_latency(hit.get("latency_ms"))  # the cached call's, when its entry kept it
+            self._record(model, runtime, used, hit.get("model"), cached=True, latency_ms=latency)
             return stored
-        result, error, attempts, latency = await with_retries(
+        got = await with_retries(
             runtime,
             lambda: provider.embed(texts, case_id=self.case_id),
             estimate_tokens=sum(len(t) for t in texts) // 4 + 1,
             backoff_s=self.calls.options.backoff_s,
             label=f"embedding model {model!r}",
         )
+        result = got.value
         if result is None:
-            assert error is not None
-            raise ScorerError(f"embedding model {model!r} failed: {describe_failure(error, attempts)}")
+            assert got.error is not None
+            raise ScorerError(
+                f"embedding model {model!r} failed: {describe_failure(got.error, got.attempts)}"
+            )
         vectors: list[list[float]] = [[float(x) for x in v] for v in result[0]]
         usage, response_model = result[1], result[2]
+        if runtime.replayed:  # a cassette keeps no latency of embeddings: unknown, not 0
+            self._record(model, runtime, usage, response_model, latency_ms=None)
+            return vectors
         if runtime.cache:
-            self.calls.remember(key, {"vectors": vectors, "usage": usage.to_dict(), "model": response_model})
+            entry = {"vectors": vectors, "usage": usage.to_dict(), "model": response_model}
+            self.calls.remember(key, {**entry, "latency_ms": round(got.latency_ms, 1)})
         self._record_embeddings(runtime, texts, vectors, usage, response_model)
-        self._record(model, runtime, usage, response_model, cached=False, latency_ms=latency)
+        self._record(model, runtime, usage, response_model, latency_ms=got.latency_ms, queue_ms=got.queue_ms)
         return vectors
 
     def _record_answer(
@@ -222,8 +243,9 @@ class ResultServices:
         usage: Usage,
         response_model: str | None,
         *,
-        cached: bool,
-        latency_ms: float,
+        cached: bool = False,
+        latency_ms: float | None,
+        queue_ms: float | None = None,
     ) -> None:
         """Count a judge call and its cost in the run's ledger, and queue its `judge_calls` record."""
         self.count += 1
@@ -253,6 +275,7 @@ class ResultServices:
                 price_version=priced.version,
                 cached=cached,
                 latency_ms=latency_ms,
+                queue_ms=queue_ms,
                 team=self.team,
                 owner=self.owner,
             )

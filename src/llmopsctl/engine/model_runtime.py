@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypedDict
 
-from llmopsctl.core.definitions import Pricing
+from llmopsctl.core.definitions import PriceAs, Pricing
 from llmopsctl.core.usage import Usage
 from llmopsctl.cost.pricing import PricedCall, PriceQuote, price_call, quote_price
 from llmopsctl.engine.limits import ModelLimits
@@ -21,6 +21,7 @@ class _PriceArgs(TypedDict):
     base_url: str | None
     at: datetime
     override_version: str | None
+    price_as: PriceAs | None
 
 
 @dataclass
@@ -31,6 +32,7 @@ class ModelRuntime:
     timeout_s: float
     pricing: Pricing | None
     base_url: str | None
+    price_as: PriceAs | None = None  # the catalogue model it is billed as (the model file's `price_as`)
     cache: bool = True  # the provider's `cacheable`: False for local answers, which can change freely
     provider_name: str = ""
     model_id: str = ""
@@ -59,4 +61,5 @@ class ModelRuntime:
             "base_url": self.base_url,
             "at": at,
             "override_version": self.price_version,
+            "price_as": self.price_as,
         }

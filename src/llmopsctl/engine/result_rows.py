@@ -27,6 +27,7 @@ class CallOutcome:
     attempts: int
     latency_ms: float | None
     cached: bool = False
+    queue_ms: float | None = None  # waiting for the model's limits before the call (not in latency_ms)
     error: str | None = None
     error_kind: str | None = None  # render | provider | replay | scorer
 
@@ -96,6 +97,7 @@ def result_record(
         expected=item.case.expected,
         output=response.output if response else None,
         latency_ms=outcome.latency_ms,
+        queue_ms=outcome.queue_ms,
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
         cached_input_tokens=usage.cached_input_tokens,

@@ -1,4 +1,9 @@
-"""One model call with the engine's policies: model limits, a per-request timeout, retries with backoff."""
+"""One model call with the engine's policies: model limits, a per-request timeout, retries with backoff.
+
+A call's latency is its own: it is measured once the model's limits (its concurrency, requests and tokens
+per minute) let the attempt go, so time spent waiting in our own queue for a slot is not the API's
+latency; it is counted apart, as queue time.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ import random
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from llmopsctl.errors import ProviderError
 
@@ -30,6 +36,17 @@ else:  # pragma: no cover - Python 3.10
         return await asyncio.wait_for(call(), seconds)
 
 
+@dataclass(frozen=True)
+class Attempted(Generic[T]):
+    """What `with_retries` got: exactly one of value and error is set."""
+
+    value: T | None
+    error: ProviderError | None
+    attempts: int
+    latency_ms: float  # the last attempt's, from when its limits were acquired to its answer or error
+    queue_ms: float  # waiting for the model's limits, over every attempt (backoff sleeps not included)
+
+
 def backoff(attempt: int, retry_after: float | None, base_s: float) -> float:
     """Seconds before retry number `attempt`: the server's Retry-After, else exponential with jitter."""
     if retry_after is not None:
@@ -44,18 +61,19 @@ async def with_retries(
     estimate_tokens: int,
     backoff_s: float,
     label: str,
-) -> tuple[T | None, ProviderError | None, int, float]:
-    """(value, error, attempts, latency of the last attempt in ms); exactly one of value and error is set."""
+) -> Attempted[T]:
+    """Call under the model's limits, retrying transient errors; latency and queue time measured apart."""
     attempts = 0
     last_error: ProviderError | None = None
-    started = time.perf_counter()
+    latency = queued = 0.0
     while attempts <= runtime.retries:
         attempts += 1
-        started = time.perf_counter()
-        acquired = False
+        waiting = time.perf_counter()
+        started: float | None = None
         try:
             await runtime.limits.acquire(estimate_tokens)
-            acquired = True
+            started = time.perf_counter()
+            queued += started - waiting
             value = await _within(call, runtime.timeout_s + 5)
         except ProviderError as exc:
             last_error = exc
@@ -64,14 +82,19 @@ async def with_retries(
         except Exception as exc:  # a bug in a provider (or a plugin) fails this call, not the whole run
             last_error = ProviderError(f"{label}: {type(exc).__name__}: {exc}", transient=False)
         else:
-            return value, None, attempts, (time.perf_counter() - started) * 1000
+            return Attempted(value, None, attempts, _ms(time.perf_counter() - started), _ms(queued))
         finally:
-            if acquired:
+            if started is not None:
                 runtime.limits.release()
+                latency = time.perf_counter() - started
         if not last_error.transient or attempts > runtime.retries:
             break
         await asyncio.sleep(backoff(attempts, last_error.retry_after, backoff_s))
-    return None, last_error, attempts, (time.perf_counter() - started) * 1000
+    return Attempted(None, last_error, attempts, _ms(latency), _ms(queued))
+
+
+def _ms(seconds: float) -> float:
+    return seconds * 1000
 
 
 def describe_failure(error: ProviderError, attempts: int) -> str:

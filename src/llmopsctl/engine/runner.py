@@ -14,10 +14,10 @@ from typing import Any
 
 from llmopsctl import __version__, gitio
 from llmopsctl.core.definitions import ModelConfig, Suite
-from llmopsctl.core.format import money
 from llmopsctl.core.records import RunRecord
 from llmopsctl.core.secrets import redact, secret_env_values
 from llmopsctl.cost.estimate import CostEstimate
+from llmopsctl.engine.cap import refuse_over_cap, refuse_unpriced
 from llmopsctl.engine.environments import model_substitutes, run_environment
 from llmopsctl.engine.execute import Executor
 from llmopsctl.engine.limits import ModelLimits
@@ -27,7 +27,7 @@ from llmopsctl.engine.plan import Filters, Plan, WorkItem, plan_suite
 from llmopsctl.engine.progress import Progress
 from llmopsctl.engine.provenance import judge_models, run_hashes
 from llmopsctl.engine.resume import Resume
-from llmopsctl.errors import ConfigError, CostCapExceeded, LlmopsError, UsageError
+from llmopsctl.errors import ConfigError, LlmopsError, UsageError
 from llmopsctl.project.model import Project
 from llmopsctl.providers.base import PROVIDER_MEMBERS, ModelSpec, Provider
 from llmopsctl.providers.registry import provider_class
@@ -55,6 +55,7 @@ class RunRequest:
     replay: bool = False
     resume: Resume | None = None  # the run to finish (find_resume); the same suite
     max_cost: Decimal | None = None  # USD; the suite's `max_cost` applies when unset
+    allow_unpriced: bool = False  # a cost cap with calls of unpriced models: cap only the priced ones
     environment: str | None = None  # e.g. dev, staging, ci: recorded with the results
 
 
@@ -166,6 +167,7 @@ def build_runtimes(
             retries=model.retries if model.retries is not None else project.settings.defaults.retries,
             timeout_s=spec.timeout_s,
             pricing=model.pricing,
+            price_as=model.price_as,
             # A replayed model keeps its model file's base_url, which prices it (see cost.pricing).
             base_url=spec.base_url if replay is None else model.base_url,
             cache=provider.cacheable,
@@ -234,15 +236,16 @@ def run_suite(
         cassette = Cassette(cassette_path(project, suite.name))
     runtimes, secrets = build_runtimes(project, plan, cassette if request.replay else None)
     options = _options(project, request, cassette, secrets, environment)
-    if resume is None:
-        run_id = new_run_id()
-        store.create_run(_run_record(project, run_id, plan, filters, request, substitutes))
-    else:
-        run_id = resume.run_id
+    run_id = new_run_id() if resume is None else resume.run_id
     executor = Executor(run_id, store, runtimes, options, on_progress)
-    if options.max_cost is not None:
-        todo = (item for item in plan.items() if item.item_key not in done)
-        _check_estimate(executor, todo, options.max_cost, created=resume is None, on_estimate=on_estimate)
+    estimate: CostEstimate | None = None
+    if options.max_cost is not None:  # a cap that cannot hold refuses before anything is written
+        estimate = executor.estimate(item for item in plan.items() if item.item_key not in done)
+        refuse_unpriced(estimate, options.max_cost, allowed=request.allow_unpriced)
+    if resume is None:
+        store.create_run(_run_record(project, run_id, plan, filters, request, substitutes))
+    if estimate is not None and options.max_cost is not None:
+        _check_estimate(executor, estimate, options.max_cost, resumed=resume, on_estimate=on_estimate)
     if resume is not None:  # only now: a resume refused by its cap leaves the run as it was
         store.update_run(run_id, status="running", finished_at=None)
     remaining = max(plan.size - len(done), 0)
@@ -287,26 +290,21 @@ def _cache_ttl(ttl_s: int | None, retention_s: int | None) -> int | None:
 
 def _check_estimate(
     executor: Executor,
-    todo: Iterable[WorkItem],
+    estimate: CostEstimate,
     cap: Decimal,
     *,
-    created: bool,
+    resumed: Resume | None,
     on_estimate: Callable[[CostEstimate], None] | None,
 ) -> None:
-    """Refuse a run whose calls still to make would cost more than its cap, before sending any."""
-    estimate = executor.estimate(todo)
+    """Refuse a run whose calls still to make would cost more than its cap, before sending any (the
+    refusal says how it estimated); a run that goes ahead shows its estimate through `on_estimate`."""
+    if estimate.amount > cap and resumed is None:
+        executor.store.update_run(
+            executor.run_id, status="aborted", note="cost cap: estimate over the cap, nothing sent"
+        )
+    refuse_over_cap(estimate, cap, resumed=resumed.run_id if resumed is not None else None)
     if on_estimate is not None:
         on_estimate(estimate)
-    if estimate.amount > cap:
-        if created:
-            executor.store.update_run(
-                executor.run_id, status="aborted", note="cost cap: estimate over the cap, nothing sent"
-            )
-        raise CostCapExceeded(
-            f"the run would cost about {money(estimate.amount, 'estimate')}, over its cap of "
-            f"{money(cap, 'as_held')} ({estimate.explanation})",
-            hint="raise --max-cost (or the suite's max_cost), or run fewer cases with --sample/--case",
-        )
 
 
 def _execute_run(executor: Executor, todo: Iterable[WorkItem], total: int) -> tuple[str, Progress]:

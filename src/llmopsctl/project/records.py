@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from llmopsctl.core.assertions import Assertion
-from llmopsctl.core.definitions import Limits, Message, ModelConfig, Pricing, Prompt, Suite
+from llmopsctl.core.definitions import Limits, Message, ModelConfig, PriceAs, Pricing, Prompt, Suite
 from llmopsctl.core.durations import parse_duration
 from llmopsctl.core.hashing import answer_hash
 from llmopsctl.core.settings import (
@@ -188,6 +188,7 @@ def prompt(name: str, path: Path, digest: str, raw: Raw) -> Prompt:
 
 def model(name: str, path: Path, digest: str, raw: Raw) -> ModelConfig:
     pricing = raw.get("pricing")
+    price_as = _map(raw, "price_as")
     limits = _map(raw, "limits")
     return ModelConfig(
         name=name,
@@ -203,6 +204,9 @@ def model(name: str, path: Path, digest: str, raw: Raw) -> ModelConfig:
         options=_map(raw, "options"),
         params=_map(raw, "params"),
         pricing=Pricing.from_mapping(pricing) if isinstance(pricing, Mapping) and pricing else None,
+        price_as=PriceAs(str(price_as["provider"]), str(price_as["model"]))
+        if price_as.get("provider") and price_as.get("model")
+        else None,
         limits=Limits(_int(limits, "concurrency"), _number(limits, "rpm"), _number(limits, "tpm")),
         timeout_s=_number(raw, "timeout_s") or None,
         retries=_int(raw, "retries"),

@@ -23,8 +23,8 @@ def budget_table(statuses: Sequence[BudgetStatus]) -> tuple[list[str], list[list
                 s.budget.name,
                 s.budget.scope_label,
                 f"{s.budget.period} from {s.period_start:%Y-%m-%d}",
-                money(s.spend, "trimmed"),
-                money(s.budget.amount, "trimmed"),
+                money(s.spend),
+                money(s.budget.amount),
                 f"{s.pct:.1f}%",
                 state,
             ]

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from llmopsctl.core.definitions import Pricing
+from llmopsctl.core.definitions import PriceAs, Pricing
 from llmopsctl.core.format import money
 from llmopsctl.cost.pricing import SOURCE_OVERRIDE, PriceQuote, aware_utc, quote_with_reason
 
@@ -18,6 +18,13 @@ PRICE_LABELS = {
 }
 
 
+PRICE_HINT = (
+    "to price its calls, set `pricing: {input: ..., output: ...}` (USD per million tokens), or "
+    "`price_as: {provider: ..., model: ...}` (the catalogue model it is billed as, e.g. behind a gateway or "
+    "proxy), in the model file; until then its calls are reported as unknown cost, never $0"
+)
+
+
 def describe_price(
     *,
     override: Pricing | None,
@@ -26,22 +33,19 @@ def describe_price(
     base_url: str | None,
     at: datetime,
     override_version: str | None = None,
+    price_as: PriceAs | None = None,
 ) -> str:
     """Several lines for `llmopsctl cost price`: the prices that apply at `at`, and where they come from."""
-    quote, reason = quote_with_reason(override, provider, model_id, base_url, at, override_version)
+    quote, reason = quote_with_reason(override, provider, model_id, base_url, at, override_version, price_as)
     when = f"{aware_utc(at):%Y-%m-%d %H:%M} UTC"
     where = ", ".join(x for x in (provider, base_url) if x) or "provider matched by the catalogue"
     head = f"{model_id} ({where}) at {when}"
     if quote is None:
-        return (
-            f"{head}: unknown price ({reason}); its calls are reported as unknown cost, never $0\n"
-            "  to price them, set `pricing: {input: ..., output: ...}` (USD per million tokens)"
-            " in the model file"
-        )
+        return f"{head}: unknown price ({reason})\n  {PRICE_HINT}"
     lines = [f"{head}: {reason}"]
     lines.extend(quote_lines(quote))
     if quote.source == SOURCE_OVERRIDE:
-        catalogue, why = quote_with_reason(None, provider, model_id, base_url, at)
+        catalogue, why = quote_with_reason(None, provider, model_id, base_url, at, price_as=price_as)
         if catalogue is not None:
             lines.append(f"  (not used) {why}:")
             lines.extend("  " + line for line in quote_lines(catalogue))
@@ -51,8 +55,13 @@ def describe_price(
 def quote_lines(quote: PriceQuote) -> list[str]:
     lines = []
     for key, value in quote.per_million().items():
-        if value is None and key in ("cached_input", "cache_write") and quote.input is not None:
-            text = f"{money(quote.input, 'exact')} / M tokens (the input price: none listed apart)"
+        if key == "cached_input" and quote.cached_input_rule and value is not None:
+            text = f"{money(value, 'exact')} / M tokens ({quote.cached_input_rule})"
+        elif value is None and key in ("cached_input", "cache_write") and quote.input is not None:
+            rule = quote.cached_input_rule if key == "cached_input" and quote.cached_input_rule else ""
+            text = (
+                f"{money(quote.input, 'exact')} / M tokens ({rule or 'the input price: none listed apart'})"
+            )
         else:
             text = "unknown" if value is None else f"{money(value, 'exact')} / M tokens"
         lines.append(f"  {PRICE_LABELS[key]:<13}{text}")
@@ -61,8 +70,11 @@ def quote_lines(quote: PriceQuote) -> list[str]:
     return lines
 
 
-def price_json(model: str, provider: str, model_id: str, at: datetime, quote: PriceQuote | None) -> str:
-    """The quote of `model` (provider, model_id) at `at` as JSON; prices as exact decimal strings."""
+def price_json(
+    model: str, provider: str, model_id: str, at: datetime, quote: PriceQuote | None, reason: str = ""
+) -> str:
+    """The quote of `model` (provider, model_id) at `at` as JSON; prices as exact decimal strings, and
+    where they come from (or why there are none)."""
     per_million = (
         {k: None if v is None else money(v, "exact", symbol=False) for k, v in quote.per_million().items()}
         if quote
@@ -78,5 +90,7 @@ def price_json(model: str, provider: str, model_id: str, at: datetime, quote: Pr
         "detail": quote.detail if quote else None,
         "tiered": quote.tiered if quote else None,
         "per_million_usd": per_million,
+        "cached_input_rule": quote.cached_input_rule or None if quote else None,
+        "reason": reason,
     }
     return json.dumps(doc, indent=2)

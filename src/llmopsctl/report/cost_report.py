@@ -76,7 +76,7 @@ def cell(key: str, value: Any) -> str:
     if key == "cost_per_pass" and value is None:
         return "-"  # no passing case (or no known eval spend)
     if key in MONEY_FIELDS:
-        return money(value, "trimmed")
+        return money(value)
     if key == "cache_hit_rate":
         return rate(value)
     if key.endswith("_tokens"):

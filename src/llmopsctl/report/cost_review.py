@@ -34,12 +34,12 @@ def _overview(review: dict[str, Any]) -> list[str]:
     """The title, the month's spend against the previous month and the project budget, and the totals."""
     this, prev, change = review["totals"], review["previous"], review["change"]
     before = review["previous_month"]
-    spent, spent_before = money(spend_of(this), "trimmed"), money(spend_of(prev), "trimmed")
+    spent, spent_before = money(spend_of(this)), money(spend_of(prev))
     line = f"**Spend:** {spent} ({_delta(change)} against {before}: {spent_before})"
     if review["project_budget"]:
         pct = spend_of(this) / review["project_budget"] * 100
-        line += f" — project budget {money(review['project_budget'], 'trimmed')}, {pct:.1f}% used"
-    savings, savings_before = money(this["cache_savings"], "trimmed"), money(prev["cache_savings"], "trimmed")
+        line += f" — project budget {money(review['project_budget'])}, {pct:.1f}% used"
+    savings, savings_before = money(this["cache_savings"]), money(prev["cache_savings"])
     per_pass_now, per_pass_before = (
         cell("cost_per_pass", this["cost_per_pass"]),
         cell("cost_per_pass", prev["cost_per_pass"]),
@@ -71,9 +71,9 @@ def _teams(review: dict[str, Any]) -> list[str]:
         [
             str(t["team"] or "(no team)"),
             _spent(t),
-            money(t["budget"], "trimmed") if t["budget"] is not None else "-",
+            money(t["budget"]) if t["budget"] is not None else "-",
             f"{t['budget_pct']:.1f}%" if t["budget_pct"] is not None else "-",
-            money(t["previous"], "trimmed"),
+            money(t["previous"]),
             _delta(t),
         ]
         for t in review["teams"]
@@ -96,7 +96,7 @@ def _tops(review: dict[str, Any]) -> list[str]:
                 str(r[key] or "(none)"),
                 _spent(r),
                 str(r["calls"]) + (f" (+{r['replayed']} replayed)" if r["replayed"] else ""),
-                money(r["previous"], "trimmed"),
+                money(r["previous"]),
                 _delta(r),
                 cell("cost_per_pass", r["cost_per_pass"]),
             ]
@@ -109,13 +109,13 @@ def _tops(review: dict[str, Any]) -> list[str]:
 
 def _spent(row: Mapping[str, Any]) -> str:
     unknown = int(row.get("unknown_cost") or 0)
-    return money(row["spend"], "trimmed") + (f" (+{unknown} of unknown cost)" if unknown else "")
+    return money(row["spend"]) + (f" (+{unknown} of unknown cost)" if unknown else "")
 
 
 def _delta(row: Mapping[str, Any]) -> str:
     change: Decimal = row["change"]
     sign = "+" if change > 0 else "-" if change < 0 else "±"
-    text = f"{sign}{money(abs(change), 'trimmed')}"
+    text = f"{sign}{money(abs(change))}"
     pct = row.get("change_pct")
     return f"{text} ({pct:+.1f}%)" if pct is not None else f"{text} (new)" if change > 0 else text
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from llmopsctl.compare.diff import DENOMINATORS, CaseDiff, DiffResult
+from llmopsctl.compare.caseset import describe_latency_origins
+from llmopsctl.compare.diff import DENOMINATORS, Aggregate, CaseDiff, DiffResult
 from llmopsctl.compare.gate import GateVerdict
 from llmopsctl.core.format import money, tokens
 from llmopsctl.report.format import jsonable
@@ -38,6 +39,16 @@ def _num(value: float | None, unit: str = "") -> str:
 def _cost_delta(base: Decimal | None, head: Decimal | None, pct: float | None) -> str:
     text = f"{money(base)} -> {money(head)}"
     return text + (f" ({pct:+.1f}%)" if pct is not None else "")
+
+
+def _latency_origins(a: Aggregate) -> str:
+    """Which latencies are not the runs' own calls: from a cassette or the cache, or unknown."""
+    sides = [
+        f"{side}: {text}"
+        for side, counts in (("base", a.latency_from_base), ("head", a.latency_from_head))
+        if (text := describe_latency_origins(counts))
+    ]
+    return f" ({'; '.join(sides)})" if sides else ""
 
 
 def summary_lines(result: DiffResult) -> list[tuple[str, str]]:
@@ -89,7 +100,7 @@ def summary_lines(result: DiffResult) -> list[tuple[str, str]]:
         (
             "latency p50 / p95, uncached calls",
             f"{_num(a.p50_base, ' ms')} / {_num(a.p95_base, ' ms')} -> "
-            f"{_num(a.p50_head, ' ms')} / {_num(a.p95_head, ' ms')}",
+            f"{_num(a.p50_head, ' ms')} / {_num(a.p95_head, ' ms')}{_latency_origins(a)}",
         )
     )
     for name, (base, head) in a.metrics.items():

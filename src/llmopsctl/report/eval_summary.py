@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from llmopsctl.core.format import money
 from llmopsctl.report.format import jsonable
-from llmopsctl.report.terminal import known_cost
+from llmopsctl.report.terminal import cost_line
 
 if TYPE_CHECKING:
     from llmopsctl.engine.runner import RunOutcome
@@ -25,7 +26,7 @@ def footer(outcome: RunOutcome) -> str:
         f"{p.failed} failed",
         f"{p.errors} errors",
         f"{p.cached} cached",
-        f"cost {money(known_cost(p), unknown=p.unknown_cost)}",
+        cost_line(p),
     ]
     if outcome.skipped:
         parts.insert(0, f"resumed ({outcome.skipped} already done)")
@@ -43,8 +44,12 @@ def run_json(outcome: RunOutcome) -> dict[str, Any]:
         "failed": p.failed,
         "errors": p.errors,
         "cached": p.cached,
-        "cost_usd": known_cost(p),
+        "cost_usd": p.total_cost,  # eval_cost_usd + judge_cost_usd
+        "eval_cost_usd": p.eval_cost,
+        "judge_cost_usd": p.judge_spend,
         "unknown_cost": p.unknown_cost,
+        "judge_calls": p.judge_calls,
+        "judge_unknown_cost": p.judge_unknown_cost,
         "input_tokens": p.input_tokens,
         "output_tokens": p.output_tokens,
     }
@@ -59,11 +64,16 @@ def summary_json(outcomes: list[RunOutcome]) -> dict[str, Any]:
         "passed": sum(r["passed"] for r in runs),
         "failed": sum(r["failed"] for r in runs),
         "errors": sum(r["errors"] for r in runs),
-        "cost_usd": None
-        if all(r["cost_usd"] is None for r in runs)
-        else sum(r["cost_usd"] or 0 for r in runs),
+        "cost_usd": _total(r["cost_usd"] for r in runs),
+        "eval_cost_usd": _total(r["eval_cost_usd"] for r in runs),
+        "judge_cost_usd": _total(r["judge_cost_usd"] for r in runs),
         "runs": runs,
     }
+
+
+def _total(values: Iterable[Decimal | None]) -> Decimal | None:
+    known = [v for v in values if v is not None]
+    return sum(known, Decimal(0)) if known else None
 
 
 def dumps_summary(outcomes: list[RunOutcome]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -61,10 +60,7 @@ class ProgressView:
     def update(self, p: Progress) -> None:
         if not self.enabled:
             return
-        stats = (
-            f"errors {p.errors}  tokens {tokens(p.input_tokens + p.output_tokens)}  "
-            f"cost {money(known_cost(p), unknown=p.unknown_cost)}"
-        )
+        stats = f"errors {p.errors}  tokens {tokens(p.input_tokens + p.output_tokens)}  {cost_line(p)}"
         if self._bar is not None:
             self._bar.update(self._task, completed=p.done, stats=stats)
             return
@@ -79,10 +75,15 @@ class ProgressView:
             self._bar = None
 
 
-def known_cost(p: Progress) -> Decimal | None:
-    """The spend so far, or None when no call had a known cost."""
-    priced = p.done - p.errors - p.unknown_cost
-    return p.cost if priced > 0 else None
+def cost_line(p: Progress) -> str:
+    """The spend so far: of the graded calls, and when there were judge calls, theirs and the total."""
+    spent = money(p.eval_cost, unknown=p.unknown_cost)
+    if not p.judge_calls:
+        return f"cost {spent}"
+    judges = money(p.judge_spend, unknown=p.judge_unknown_cost)
+    total = money(p.total_cost, unknown=p.unknown_cost + p.judge_unknown_cost)
+    calls = f"{p.judge_calls} judge call{'' if p.judge_calls == 1 else 's'}"
+    return f"cost {total}: eval {spent}, {calls} {judges}"
 
 
 def summary_table(suite: str, run_id: str, rows: list[dict[str, Any]]) -> Table:

@@ -32,7 +32,7 @@ class ScoreContext:
     vars: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     latency_ms: float | None = None
-    cost_usd: float | None = None
+    cost_usd: float | None = None  # the answer's list price, cached or not (None: unknown, no price)
     finish_reason: str | None = None
     services: ModelServices | None = None
     root: str | None = None  # the project root, for scorers that read files of the repo

@@ -26,7 +26,9 @@ class AssertionType:
     `needs_value`: the scorer compares with `value`, or with the case's `expected` when the assertion has
     none. `negatable`: `not-<name>` is a type too. `check`: the static check `validate` runs on every
     assertion of this type (a `value` that is a Jinja2 template is only known at run time, so a check
-    leaves it alone); None: nothing is checked beyond the type's name.
+    leaves it alone); None: nothing is checked beyond the type's name. `judge_calls`: the chat calls the
+    scorer makes to the judge model named in `config.model` for each answer it grades (a run's cost
+    estimate counts them at the judge's prices).
     """
 
     name: str
@@ -34,6 +36,7 @@ class AssertionType:
     needs_value: bool = True
     negatable: bool = True
     check: CheckFn | None = None
+    judge_calls: int = 0
 
     def problems(self, assertion: Assertion, env: CheckEnv | None = None) -> list[Problem]:
         """What the static check finds wrong with an assertion of this type (nothing without a check)."""

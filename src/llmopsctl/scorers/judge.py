@@ -3,7 +3,10 @@
 Calls go through `ctx.services.chat(model, messages, params)` (the engine caches, retries and costs
 them). A verdict that cannot be read is asked for once more, with a stricter instruction (so the request,
 and its cache key, differ) and temperature 0; a second unreadable verdict is a ScorerError, never a pass.
-`config.params` (optional) are generation parameters for the judge's first call.
+The prompts show the form of a verdict with placeholders, never example values, and a reply that copies
+an example (scorers/verdict.py) is no verdict. `config.params` (optional) are generation parameters for
+the judge's first call; `config.scale` (llm-judge, answer-relevance) is the top of the judge's scale
+when it is not 1 (e.g. 10).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from llmopsctl.scorers.base import (
 )
 from llmopsctl.scorers.checking import model_problems, threshold_problems
 from llmopsctl.scorers.declaration import AssertionType
-from llmopsctl.scorers.verdict import parse_choice, parse_graded
+from llmopsctl.scorers.verdict import example_objects, parse_choice, parse_graded
 
 T = TypeVar("T")
 Messages = list[dict[str, str]]
@@ -44,23 +47,44 @@ FACTUALITY_LABELS = {
     "E": "differs, but not in factual content",
 }
 
-GRADE_FORMAT = (
-    'Respond with a JSON object and nothing else: {"score": <a number from 0 to 1>, "reason": "<one or two '
-    'sentences>"}.'
-)
-STRICT_GRADE = (
-    "Your previous reply could not be read as a verdict. Reply again with only a JSON object of the form "
-    '{"score": 0.7, "reason": "..."}, where score is a number from 0 to 1. No other text, no code fence.'
-)
+REASON_PLACEHOLDER = "<one or two sentences>"  # no example values: a judge that copies them gives no verdict
+
+
+def grade_format(scale: float | None) -> str:
+    top = f"{scale:g}" if scale else "1"
+    return (
+        f'Respond with a JSON object and nothing else: {{"score": <a number from 0 to {top}>, '
+        f'"reason": "{REASON_PLACEHOLDER}"}}.'
+    )
+
+
+def strict_grade(scale: float | None) -> str:
+    """The retry's instruction: the verdict's form, with placeholders in place of example values."""
+    top = f"{scale:g}" if scale else "1"
+    return (
+        "Your previous reply could not be read as a verdict of your own. Reply again with only a JSON "
+        f'object of the form {{"score": <your score, a number from 0 to {top}>, "reason": "<why, in your '
+        'own words>"}, with your own values in place of the parts in angle brackets. No other text, no '
+        "code fence."
+    )
+
+
+STRICT_GRADE = strict_grade(None)
 STRICT_CHOICE = (
-    "Your previous reply could not be read as a verdict. Reply again with only a JSON object of the form "
-    '{"choice": "C", "reason": "..."}, where choice is one of A, B, C, D, E. No other text, no code fence.'
+    "Your previous reply could not be read as a verdict of your own. Reply again with only a JSON object "
+    'of the form {"choice": "<your choice: one letter of A, B, C, D, E>", "reason": "<why, in your own '
+    'words>"}, with your own values in place of the parts in angle brackets. No other text, no code fence.'
 )
 
-RUBRIC_SYSTEM = (
-    "You are a strict, impartial grader. You are given a rubric and an output produced by an AI system. "
-    "Judge only how well the output satisfies the rubric: 1 means fully, 0 means not at all. " + GRADE_FORMAT
-)
+
+def rubric_system(scale: float | None) -> str:
+    top = f"{scale:g}" if scale else "1"
+    return (
+        "You are a strict, impartial grader. You are given a rubric and an output produced by an AI "
+        f"system. Judge only how well the output satisfies the rubric: {top} means fully, 0 means not at "
+        "all. " + grade_format(scale)
+    )
+
 
 FACT_SYSTEM = "You are comparing a submitted answer to an expert answer on a given question."
 FACT_USER = """Here is the data:
@@ -87,12 +111,25 @@ it. Determine which case applies. Answer the question by selecting one of the fo
 Respond with a JSON object and nothing else: {{"choice": "<A, B, C, D or E>", "reason": "<one or two \
 sentences>"}}."""
 
-RELEVANCE_SYSTEM = (
-    "You are a strict, impartial grader. Rate how well a response answers a question: 1 means it answers "
-    "the question directly and completely, 0.5 that it answers it only in part or mostly talks about other "
-    "things, 0 that it does not answer it or is off topic. Judge relevance only, not whether facts you "
-    "cannot check are true. " + GRADE_FORMAT
-)
+
+def relevance_system(scale: float | None) -> str:
+    top, middle = (f"{scale:g}", f"{scale / 2:g}") if scale else ("1", "0.5")
+    return (
+        f"You are a strict, impartial grader. Rate how well a response answers a question: {top} means it "
+        f"answers the question directly and completely, {middle} that it answers it only in part or mostly "
+        "talks about other things, 0 that it does not answer it or is off topic. Judge relevance only, not "
+        "whether facts you cannot check are true. " + grade_format(scale)
+    )
+
+
+def scale_of(config: Mapping[str, Any]) -> float | None:
+    """`config.scale`: the top of the scale the judge scores on (e.g. 10), None for the default 0 to 1."""
+    raw = config.get("scale")
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not 0 < raw < float("inf"):
+        raise ScorerError(f"`config.scale` must be a positive number (e.g. 10 for scores 0-10), got {raw!r}")
+    return None if raw == 1 else float(raw)
 
 
 def judge_model(config: dict[str, Any]) -> str:
@@ -130,25 +167,34 @@ async def ask_judge(
     ctx: ScoreContext,
     config: dict[str, Any],
     messages: Messages,
-    parse: Callable[[str], T | None],
+    parse: Callable[[str, list[dict[str, Any]]], T | None],
     strict: str,
+    *,
+    instructions: tuple[str, ...] = (),
+    hint: str = "",
 ) -> T:
-    """One judge call, and one stricter retry (temperature 0) when the reply cannot be parsed."""
+    """One judge call, and one stricter retry (temperature 0) when the reply holds no verdict of the
+    judge's own: a reply equal to a JSON object in the system prompt, `instructions` (the rubric) or the
+    retry's instruction is a copy of an example, never a verdict."""
     services = services_of(ctx)
+    system = [m["content"] for m in messages if m.get("role") == "system"]
+    examples = example_objects(*system, *instructions, strict)
     model = judge_model(config)
     params = config.get("params") or {}
     if not isinstance(params, dict):
         raise ScorerError("`config.params` must be a mapping of generation parameters")
     first = (await services.chat(model, messages, dict(params))).output
-    parsed = parse(first)
+    parsed = parse(first, examples)
     if parsed is not None:
         return parsed
     retry = [*messages, {"role": "assistant", "content": first}, {"role": "user", "content": strict}]
     second = (await services.chat(model, retry, {**params, "temperature": 0})).output
-    parsed = parse(second)
+    parsed = parse(second, examples)
     if parsed is None:
         raise ScorerError(
-            f"judge model {model!r} gave no readable verdict, twice (last reply: {shorten(second, 120)!r})"
+            f"judge model {model!r} gave no readable verdict of its own, twice (last reply: "
+            f"{shorten(second, 120)!r}); a verdict is a JSON object ending the reply, not a copy of the "
+            f"format{hint}"
         )
     return parsed
 
@@ -165,12 +211,31 @@ async def llm_judge(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Sc
     """The judge scores the output against a rubric (`value` or `config.rubric`); passes at `threshold`."""
     rubric = rubric_of(value, config)
     threshold = get_threshold(config, DEFAULT_THRESHOLD)
+    scale = scale_of(config)
     messages = [
-        {"role": "system", "content": RUBRIC_SYSTEM},
+        {"role": "system", "content": rubric_system(scale)},
         {"role": "user", "content": f"<rubric>\n{rubric}\n</rubric>\n\n<output>\n{ctx.output}\n</output>"},
     ]
-    score, reason = await ask_judge(ctx, config, messages, parse_graded, STRICT_GRADE)
+    score, reason = await ask_graded(ctx, config, messages, scale, (rubric,))
     return _graded(score, reason, threshold, "judge score")
+
+
+async def ask_graded(
+    ctx: ScoreContext,
+    config: dict[str, Any],
+    messages: Messages,
+    scale: float | None,
+    instructions: tuple[str, ...] = (),
+) -> tuple[float, str]:
+    """A score from 0 to 1 (and its reason) from the judge, read on `scale` (`config.scale`)."""
+
+    def parse(text: str, examples: list[dict[str, Any]]) -> tuple[float, str] | None:
+        return parse_graded(text, scale=scale, examples=examples)
+
+    hint = "" if scale else "; a score above 1 needs the rubric's scale in `config.scale` (e.g. 10)"
+    return await ask_judge(
+        ctx, config, messages, parse, strict_grade(scale), instructions=instructions, hint=hint
+    )
 
 
 def factuality_scores(config: Mapping[str, Any]) -> dict[str, float]:
@@ -201,7 +266,9 @@ async def factuality(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> S
     question = question_of(ctx, config) or "(not given)"
     prompt = FACT_USER.format(question=question, expert=expert, submission=ctx.output)
     messages = [{"role": "system", "content": FACT_SYSTEM}, {"role": "user", "content": prompt}]
-    letter, reason = await ask_judge(ctx, config, messages, lambda t: parse_choice(t, "ABCDE"), STRICT_CHOICE)
+    letter, reason = await ask_judge(
+        ctx, config, messages, lambda t, ex: parse_choice(t, "ABCDE", examples=ex), STRICT_CHOICE
+    )
     return _graded(scores[letter], reason, threshold, f"({letter}) {FACTUALITY_LABELS[letter]}: score")
 
 
@@ -212,14 +279,15 @@ async def answer_relevance(ctx: ScoreContext, value: Any, config: dict[str, Any]
         name = config.get("question_var", "question")
         raise ScorerError(f"needs the question: a case variable {name!r} (`config.question_var`)")
     threshold = get_threshold(config, DEFAULT_THRESHOLD)
+    scale = scale_of(config)
     messages = [
-        {"role": "system", "content": RELEVANCE_SYSTEM},
+        {"role": "system", "content": relevance_system(scale)},
         {
             "role": "user",
             "content": f"<question>\n{question}\n</question>\n\n<response>\n{ctx.output}\n</response>",
         },
     ]
-    score, reason = await ask_judge(ctx, config, messages, parse_graded, STRICT_GRADE)
+    score, reason = await ask_graded(ctx, config, messages, scale)
     return _graded(score, reason, threshold, "relevance")
 
 
@@ -231,6 +299,16 @@ def check_judged(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     return model_problems(assertion, env, "judge") + threshold_problems(assertion, 0, 1)
 
 
+def check_graded(assertion: Assertion, env: CheckEnv) -> list[Problem]:
+    """check_judged, and a `config.scale` that is a positive number."""
+    problems = check_judged(assertion, env)
+    try:
+        scale_of(assertion.config)
+    except ScorerError as exc:
+        problems.append((("config", "scale"), str(exc)))
+    return problems
+
+
 def check_llm_judge(assertion: Assertion, env: CheckEnv) -> list[Problem]:
     problems: list[Problem] = []
     value = assertion.value
@@ -239,7 +317,7 @@ def check_llm_judge(assertion: Assertion, env: CheckEnv) -> list[Problem]:
             rubric_of(value, assertion.config)
         except ScorerError as exc:
             problems.append((("value",) if value is not None else (), str(exc)))
-    return problems + check_judged(assertion, env)
+    return problems + check_graded(assertion, env)
 
 
 def check_factuality(assertion: Assertion, env: CheckEnv) -> list[Problem]:
@@ -252,9 +330,16 @@ def check_factuality(assertion: Assertion, env: CheckEnv) -> list[Problem]:
 
 
 TYPES = (
-    AssertionType("llm-judge", llm_judge, needs_value=False, negatable=False, check=check_llm_judge),
-    AssertionType("factuality", factuality, negatable=False, check=check_factuality),
     AssertionType(
-        "answer-relevance", answer_relevance, needs_value=False, negatable=False, check=check_judged
+        "llm-judge", llm_judge, needs_value=False, negatable=False, check=check_llm_judge, judge_calls=1
+    ),
+    AssertionType("factuality", factuality, negatable=False, check=check_factuality, judge_calls=1),
+    AssertionType(
+        "answer-relevance",
+        answer_relevance,
+        needs_value=False,
+        negatable=False,
+        check=check_graded,
+        judge_calls=1,
     ),
 )

@@ -22,7 +22,8 @@ def _maximum(value: Any, config: dict[str, Any], unit: str) -> float:
 
 
 def latency(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
-    """The call took at most `value` (or `threshold`) milliseconds. Cache hits have latency 0 and pass."""
+    """The call took at most `value` (or `threshold`) milliseconds. A cached or replayed answer is checked
+    with its original call's latency; an unknown latency (none was kept) fails."""
     limit = _maximum(value, config, "milliseconds")
     if ctx.latency_ms is None:
         return Score.of(False, "latency unknown")
@@ -32,13 +33,15 @@ def latency(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
 
 
 def cost(ctx: ScoreContext, value: Any, config: dict[str, Any]) -> Score:
-    """The call cost at most `value` (or `threshold`) USD. Unknown cost (no pricing) fails."""
+    """The call costs at most `value` (or `threshold`) USD at list price: a cached or replayed answer is
+    checked at its call's price, so the verdict does not depend on the cache. Unknown cost (no pricing)
+    fails."""
     limit = _maximum(value, config, "USD")
     if ctx.cost_usd is None:
         return Score.of(False, "cost unknown")
     if ctx.cost_usd <= limit + 1e-12:
-        return Score.of(True, f"cost {money(ctx.cost_usd, 'general')} <= {money(limit, 'general')}")
-    return Score.of(False, f"cost {money(ctx.cost_usd, 'general')} > {money(limit, 'general')}")
+        return Score.of(True, f"cost {money(ctx.cost_usd)} <= {money(limit)}")
+    return Score.of(False, f"cost {money(ctx.cost_usd)} > {money(limit)}")
 
 
 def finish_reasons(value: Any) -> list[str]:

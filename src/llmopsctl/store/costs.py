@@ -12,7 +12,8 @@ Calls, tokens, spend and unknown costs are those of calls actually made: replaye
 'replay') spend nothing and are no calls; they are only counted, as `replayed`. Answers from the
 response cache count as cache hits, with their list price (cost_nominal_usd) as the cost the cache
 avoided, and add no tokens. Cost per passing case counts only passes whose cost is known
-(`passed_unknown_cost` counts the others).
+(`passed_unknown_cost` counts the others: a cached answer of a model without a price spent nothing, but
+what its pass costs is unknown, not $0).
 Money comes back as Decimal (DuckDB DECIMAL sums), token sums as int.
 """
 
@@ -51,6 +52,8 @@ JUDGE_CALL_COLUMNS: dict[str, str] = {
     "team": "VARCHAR",
     "owner": "VARCHAR",
     "created_at": "TIMESTAMP",
+    # 0005_queue_time
+    "queue_ms": "DOUBLE",
 }
 
 BUDGET_EVENT_COLUMNS: dict[str, str] = {
@@ -110,7 +113,8 @@ AGGREGATES = """
     sum(cost_usd) FILTER (WHERE source = 'eval') AS eval_spend,
     count(*) FILTER (WHERE source = 'eval') AS eval_calls,
     count(*) FILTER (WHERE source = 'eval' AND passed) AS passed,
-    count(*) FILTER (WHERE source = 'eval' AND passed AND cost_usd IS NULL) AS passed_unknown_cost
+    count(*) FILTER (WHERE source = 'eval' AND passed
+                     AND (cost_usd IS NULL OR (cached AND cost_nominal_usd IS NULL))) AS passed_unknown_cost
 """
 
 

@@ -171,11 +171,19 @@ ALTER TABLE results ADD COLUMN tags VARCHAR[];          -- the case's tags, for 
 ALTER TABLE results ADD COLUMN response_metadata JSON;  -- what the provider returned beside the output
 """
 
+_QUEUE_TIME = """
+-- Time a call waited for its model's limits (concurrency, rpm, tpm) before it was sent; latency_ms is
+-- the call's own. NULL: not measured (a cached or replayed answer, or a row from an older version).
+ALTER TABLE results ADD COLUMN queue_ms DOUBLE;
+ALTER TABLE judge_calls ADD COLUMN queue_ms DOUBLE;
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", _INITIAL),
     ("0002_cost", _COST),
     ("0003_pruned_runs", _PRUNED_RUNS),
     ("0004_result_tags_metadata", _RESULT_TAGS_METADATA),
+    ("0005_queue_time", _QUEUE_TIME),
 ]
 
 

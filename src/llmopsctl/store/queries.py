@@ -97,6 +97,8 @@ RESULT_COLUMNS: dict[str, str] = {
     # 0004_result_tags_metadata
     "tags": "VARCHAR[]",
     "response_metadata": "JSON",
+    # 0005_queue_time
+    "queue_ms": "DOUBLE",
 }
 
 SCORE_COLUMNS: dict[str, str] = {

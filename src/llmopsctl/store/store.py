@@ -229,7 +229,8 @@ class Store(CacheMixin, RetentionMixin):
         return out
 
     def summary(self, run_id: str) -> list[dict[str, Any]]:
-        """Per prompt x model: counts, tokens, cost (NULL when all unknown), p50/p95 latency."""
+        """Per prompt x model: counts, tokens, cost (NULL when all unknown), p50/p95 latency (of cached and
+        replayed answers too: their original call's, where it was kept)."""
         sql = """
             SELECT prompt_name, model_name, count(*) AS results,
                    count(*) FILTER (WHERE error IS NULL AND passed IS NOT FALSE) AS passed,
@@ -239,8 +240,8 @@ class Store(CacheMixin, RetentionMixin):
                    sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
                    sum(cost_usd) AS cost_usd,
                    count(*) FILTER (WHERE cost_usd IS NULL AND error IS NULL) AS unknown_cost,
-                   quantile_cont(latency_ms, 0.5) FILTER (WHERE NOT cached AND error IS NULL) AS p50_ms,
-                   quantile_cont(latency_ms, 0.95) FILTER (WHERE NOT cached AND error IS NULL) AS p95_ms
+                   quantile_cont(latency_ms, 0.5) FILTER (WHERE error IS NULL) AS p50_ms,
+                   quantile_cont(latency_ms, 0.95) FILTER (WHERE error IS NULL) AS p95_ms
             FROM results WHERE run_id = ?
             GROUP BY prompt_name, model_name ORDER BY prompt_name, model_name
         """
