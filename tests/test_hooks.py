@@ -119,8 +119,8 @@ def test_gate_hook_passes_a_push_that_keeps_the_committed_baseline(
     repo = git.Repo(project)
     pushed_from = commit(repo, "baseline")
     prompt = project / "prompts" / "ticket-triage.yaml"
-    prompt.write_text(prompt.read_text().replace("Route an incoming", "Route each incoming"))
-    pushed_to = commit(repo, "reword the prompt's description")
+    prompt.write_text(prompt.read_text().replace("tags: [triage, classification]", "tags: [triage, routing]"))
+    pushed_to = commit(repo, "tag the prompt")  # an edit that could change answers (and does not)
 
     env = {**pre_commit_env, "PRE_COMMIT_FROM_REF": pushed_from, "PRE_COMMIT_TO_REF": pushed_to}
     result = try_repo(hook_repo, project, env, "llmopsctl-gate", "--hook-stage", "pre-push")
@@ -183,8 +183,8 @@ def _check_hooks_in_subfolder(top: Path, env: dict[str, str]) -> None:
     ok(run(top, "baseline", "update", "--project", SUB))
     repo = git.Repo(top)
     pushed_from = commit(repo, "baseline")
-    prompt.write_text(original.replace("Route an incoming", "Route each incoming"))
-    pushed_to = commit(repo, "reword the prompt's description")
+    prompt.write_text(original.replace("tags: [triage, classification]", "tags: [triage, routing]"))
+    pushed_to = commit(repo, "tag the prompt")  # an edit that could change answers (and does not)
     push = {**env, "PRE_COMMIT_FROM_REF": pushed_from, "PRE_COMMIT_TO_REF": pushed_to}
     result = pre_commit(top, push, "run", "llmopsctl-gate", "--hook-stage", "pre-push")
     output = result.stdout + result.stderr
