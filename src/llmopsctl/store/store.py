@@ -24,6 +24,7 @@ from llmopsctl.store import migrations
 from llmopsctl.store import queries as q
 from llmopsctl.store.cache import CacheEntry as CacheEntry
 from llmopsctl.store.cache import CacheMixin
+from llmopsctl.store.readonly import check_read_only
 from llmopsctl.store.retention import RetentionMixin
 
 if TYPE_CHECKING:
@@ -256,7 +257,7 @@ class Store(CacheMixin, RetentionMixin):
         """Run one read-only statement (SELECT/WITH/DESCRIBE/SHOW/PRAGMA/SUMMARIZE/EXPLAIN) and return
         (column names, rows). It runs in a transaction that is rolled back. Anything else -> StoreError."""
         con = self._require_open()
-        q.check_read_only(con, sql)
+        check_read_only(con, sql)
         # lazy: importing duckdb takes a while; commands that never open the database skip it
         import duckdb
 
