@@ -19,13 +19,10 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from llmopsctl.core.records import ResultRecord, ScoreRecord
 from llmopsctl.errors import StoreError
-
-if TYPE_CHECKING:
-    pass
 
 T = TypeVar("T")
 
