@@ -98,3 +98,18 @@ def eval_project(eval_env: None, tmp_path: Path) -> MakeProject:
 def server(fake_server: StartServer) -> FakeLLMServer:
     """The fake OpenAI-compatible server, echoing the last user message."""
     return fake_server()
+
+
+@pytest.fixture
+def gate_isolation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For tests that run gates and evals in one process: the working directory restored after each test (the
+    CLI's -C changes it), no CI or pre-push variables from the outer environment, and user code imported
+    afresh (python models and scorers are imported once per process; a test that edits one must see it)."""
+    from llmopsctl.providers import python as python_provider
+    from llmopsctl.scorers import custom as custom_scorer
+
+    monkeypatch.chdir(os.getcwd())
+    for name in ("GITHUB_STEP_SUMMARY", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(python_provider, "_FILE_MODULES", {})
+    monkeypatch.setattr(custom_scorer, "_FILE_MODULES", {})

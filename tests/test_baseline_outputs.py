@@ -4,7 +4,6 @@ warning when a baseline is taken from a run of other files. Through the CLI, in 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -24,15 +23,8 @@ from gate_helpers import (
     run,
     write,
 )
-from llmopsctl.providers import python as python_provider
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(os.getcwd())
-    for name in ("GITHUB_STEP_SUMMARY", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(python_provider, "_FILE_MODULES", {})
+pytestmark = pytest.mark.usefixtures("gate_isolation")
 
 
 def baseline_case(root: Path, case_id: str) -> dict[str, object]:

@@ -8,7 +8,6 @@ which suites it ran and why.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import git
@@ -26,8 +25,6 @@ from gate_helpers import (
     run,
     suite_yaml,
 )
-from llmopsctl.providers import python as python_provider
-from llmopsctl.scorers import custom as custom_scorer
 
 ALL = ["judged", "main", "schema", "scored"]
 
@@ -63,13 +60,7 @@ FILES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(os.getcwd())  # -C changes the working directory; restore it after each test
-    for name in ("GITHUB_STEP_SUMMARY", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(python_provider, "_FILE_MODULES", {})
-    monkeypatch.setattr(custom_scorer, "_FILE_MODULES", {})
+pytestmark = pytest.mark.usefixtures("gate_isolation")
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ thresholds fail and why, and which suites a change can affect.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -35,19 +34,8 @@ from gate_helpers import (
     suite_yaml,
     write,
 )
-from llmopsctl.providers import python as python_provider
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(os.getcwd())  # -C changes the working directory; restore it after each test
-    for name in ("GITHUB_STEP_SUMMARY", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF"):
-        monkeypatch.delenv(name, raising=False)
-    # Python models are imported once per process; a test that edits a model's source must see the edit.
-    monkeypatch.setattr(python_provider, "_FILE_MODULES", {})
-
-
-# --- 1. a committed baseline, and a branch that swaps the model ---------------------------------------------
+pytestmark = pytest.mark.usefixtures("gate_isolation")
 
 
 class Baselined(NamedTuple):

@@ -8,7 +8,6 @@ and an open store.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,16 +36,9 @@ from llmopsctl.core.settings import GateThresholds
 from llmopsctl.engine.resume import find_resume
 from llmopsctl.errors import ConfigError, UsageError
 from llmopsctl.project.model import Project
-from llmopsctl.providers import python as python_provider
 from llmopsctl.store import Store
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(os.getcwd())  # the CLI's -C changes the working directory; restore it after each test
-    for name in ("GITHUB_STEP_SUMMARY", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(python_provider, "_FILE_MODULES", {})  # a test that edits a model must see the edit
+pytestmark = pytest.mark.usefixtures("gate_isolation")
 
 
 @contextmanager

@@ -4,7 +4,6 @@ says what it is computed over. Through the CLI, in real git repositories with of
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -23,15 +22,8 @@ from gate_helpers import (
     run,
     suite_yaml,
 )
-from llmopsctl.providers import python as python_provider
 
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(os.getcwd())
-    for name in ("GITHUB_STEP_SUMMARY", "PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(python_provider, "_FILE_MODULES", {})
+pytestmark = pytest.mark.usefixtures("gate_isolation")
 
 
 def junit_failures(path: Path) -> dict[str, str]:

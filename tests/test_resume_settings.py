@@ -7,7 +7,6 @@ flag lets a resume finish it.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -26,10 +25,7 @@ def answer(vars, case_id):
 """
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(os.getcwd())
-    monkeypatch.setattr(python_provider, "_FILE_MODULES", {})
+pytestmark = pytest.mark.usefixtures("gate_isolation")
 
 
 def incomplete_run(root: Path) -> str:
